@@ -1,0 +1,3 @@
+from mlpkit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""The one command line of the kit: `mlpkit <command>` or `python -m mlpkit <command>`.
+
+Each command lives in its own module, which defines `add_arguments(parser)` and
+`run(args) -> int` (the exit code). Command modules import only the standard
+library at top level, so `mlpkit --help` stays fast.
+"""
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+# command -> (module, one-line help), in the order of the instructor's loop.
+COMMANDS = {
+    "data": ("mlpkit.data", "fetch and verify MNIST, or rebuild the committed subset"),
+    "release": ("mlpkit.release", "generate the student version and check it leaks nothing"),
+    "collect": ("mlpkit.collect", "import submissions from a folder of notebooks or an LMS zip"),
+    "autograde": ("mlpkit.autograde", "grade submissions (sandboxed, in parallel) into the gradebook"),
+    "feedback": ("mlpkit.feedback", "write per-student HTML feedback without hidden tests"),
+    "grades": ("mlpkit.grades", "export a CSV with per-task columns, totals and status"),
+    "check": ("mlpkit.check", "run the visible tests of one notebook (for students and TAs)"),
+    "demo": ("mlpkit.demo", "release, autograde the example submissions and print the grade table"),
+    "examples": ("mlpkit.examples", "regenerate (or verify) the example submissions under submitted/"),
+}
+
+
+def _put_venv_bin_on_path():
+    # nbgrader runs `alembic` by name; it lives next to this interpreter.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="mlpkit", description=__doc__.splitlines()[0])
+    parser.add_argument("--course", type=Path, default=Path.cwd(),
+                        help="course root holding nbgrader_config.py (default: current folder)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        # Modules keep heavy imports (nbgrader, numpy) inside functions, so this is cheap.
+        importlib.import_module(module).add_arguments(p)
+    args = parser.parse_args(argv)
+    _put_venv_bin_on_path()
+    args.course = args.course.resolve()
+    return int(importlib.import_module(args._module).run(args) or 0)

@@ -1,0 +1,30 @@
+"""nbgrader configuration for the course (read by nbgrader and by mlpkit).
+
+The kit drives nbgrader through its Python API; see docs/design.md.
+"""
+import os
+
+c = get_config()  # noqa: F821  (injected by traitlets)
+
+c.CourseDirectory.course_id = "mlp-lab"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# Released code cells get this stub in place of the reference solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Execution is done by mlpkit's sandboxed runner (mlpkit/execute.py), not nbgrader's
+# Execute: it runs the notebook in bubblewrap with limits and survives dead kernels.
+c.Autograde.autograde_preprocessors = [
+    "mlpkit.execute.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# Per-cell and whole-notebook limits in grading mode (the lab runs in a few seconds).
+c.SandboxedExecute.timeout = 30
+c.SandboxedExecute.notebook_timeout = 180
