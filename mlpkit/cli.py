@@ -1,8 +1,8 @@
 """The one command line of the kit: `mlpkit <command>` or `python -m mlpkit <command>`.
 
 Each command lives in its own module, which defines `add_arguments(parser)` and
-`run(args) -> int` (the exit code). Command modules import only the standard
-library at top level, so `mlpkit --help` stays fast.
+`run(args) -> int` (the exit code). Only the chosen command's module is
+imported, and it imports heavy libraries inside functions, so start-up is fast.
 """
 import argparse
 import importlib
@@ -36,11 +36,14 @@ def main(argv=None) -> int:
     parser.add_argument("--course", type=Path, default=Path.cwd(),
                         help="course root holding nbgrader_config.py (default: current folder)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    argv = sys.argv[1:] if argv is None else list(argv)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)
-        # Modules keep heavy imports (nbgrader, numpy) inside functions, so this is cheap.
-        importlib.import_module(module).add_arguments(p)
+        # Only the chosen command's module is imported, so one broken command
+        # cannot take the others down.
+        if name in argv:
+            importlib.import_module(module).add_arguments(p)
     args = parser.parse_args(argv)
     _put_venv_bin_on_path()
     args.course = args.course.resolve()
