@@ -1,0 +1,82 @@
+"""Mutation score of the lab's hidden tests: which bugs they catch, which answers they accept.
+
+    PYTHONPATH=. python benchmarks/mutation_report.py [--course .] [--only NAME ...] [--markdown] [--fast]
+
+Autogrades every variant of tests/variants/ (mlpkit/variants.py) in a throw-away course
+through nbgrader, then prints one row per variant: expected cells (FAILS, + KNOCK_ON
+allowed), the cells that actually lost points, and the verdict; then the totals.
+The output is recorded in docs/mutation.md.
+"""
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--course", type=Path, default=Path(__file__).resolve().parents[1])
+    parser.add_argument("--only", nargs="*", help="grade only these variants")
+    parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    parser.add_argument("--fast", action="store_true",
+                        help="exec the cells in this process instead of autograding (a quick preview)")
+    args = parser.parse_args(argv)
+
+    from mlpkit import variants as V
+    chosen = V.load_variants(args.course, args.only)
+    started = time.perf_counter()
+    if args.fast:
+        from mlpkit.course import Course
+        source = Course(args.course).source_notebook()
+        workdir = Path(args.course) / "source" / V.ASSIGNMENT
+        results = {v.name: {"scores": V.run_in_process(V.build_submission(source, source, v.cells), workdir)}
+                   for v in chosen}
+    else:
+        with tempfile.TemporaryDirectory(prefix="mlpkit-mutation-") as tmp:
+            results = V.grade_variants(args.course, chosen, Path(tmp) / "course")
+    seconds = time.perf_counter() - started
+
+    rows = []
+    for v in chosen:
+        ok, failed, message = V.verdict(v, results[v.name]["scores"])
+        expected = ", ".join(v.fails) + (f" (+ may: {', '.join(v.knock_on)})" if v.knock_on else "")
+        verdict = "ok" if ok else f"WRONG: {message}"
+        if v.pending:
+            verdict += f" [PENDING notebook fix: {v.pending}]"
+        rows.append((v.name, expected or "-", ", ".join(failed) or "-", verdict))
+    print_table(rows, args.markdown)
+
+    mutants = [v for v in chosen if v.kind == "mutant"]
+    correct = [v for v in chosen if v.kind == "correct"]
+    caught = sum(V.verdict(v, results[v.name]["scores"])[0] for v in mutants)
+    accepted = sum(V.verdict(v, results[v.name]["scores"])[0] for v in correct)
+    pending = [v.name for v in chosen if v.pending]
+    print()
+    print(f"bugs caught in their own cells and no other: {caught}/{len(mutants)}"
+          f" ({100 * caught / max(len(mutants), 1):.0f}%)")
+    print(f"correct variants at full marks:             {accepted}/{len(correct)}"
+          f" ({100 * accepted / max(len(correct), 1):.0f}%)")
+    if pending:
+        print(f"pending notebook test fixes (expected wrong until fixed): {', '.join(pending)}")
+    print(f"graded {len(chosen)} submissions in {seconds:.0f} s")
+    return 0 if caught == len(mutants) and accepted == len(correct) else 1
+
+
+def print_table(rows, markdown):
+    header = ("variant", "expected cells", "failed cells", "verdict")
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+        return
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(2)]
+    for row in [header] + rows:
+        print(f"{row[0]:{widths[0]}}  {row[1]:{widths[1]}}  {row[2]}  ->  {row[3]}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""`mlpkit check <notebook>`: run the visible tests of one notebook (for students and TAs).
+
+    mlpkit check release/mlp_lab/mlp_lab.ipynb
+    python -m mlpkit check mlp_lab.ipynb --sandbox off
+
+Executes the notebook as it is, in its own folder (so the files next to it,
+mnist_loader.py and mnist_subset.npz, are used), in grading mode
+(`NBGRADER_EXECUTION=validate`: subset data, one epoch; a few seconds), then
+prints one line per test cell, PASS or FAIL with the failure message. Exits 1
+when a test fails, a cell raises, or the notebook does not run to the end;
+0 otherwise (unlike `nbgrader validate`, which exits 0 either way).
+"""
+import sys
+from pathlib import Path
+
+from mlpkit.course import grade_id, is_graded, is_solution
+
+
+def add_arguments(parser):
+    parser.add_argument("notebook", type=Path, help="the notebook to check")
+    parser.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
+                        help="run in bubblewrap if available (auto), always (require) or never (off)")
+    parser.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
+
+
+def run(args):
+    path = args.notebook.resolve()
+    try:
+        from mlpkit.course import read_notebook
+        nb = read_notebook(path)
+    except Exception as exc:
+        print(f"check: cannot read {args.notebook}: {exc}", file=sys.stderr)
+        return 2
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="mlpkit-check-") as tmp:
+        workdir, borrowed = working_folder(path, Path(args.course), Path(tmp))
+        if borrowed:
+            print(f"note: using {', '.join(borrowed)} from the course's release folder "
+                  "(not next to the notebook)", file=sys.stderr)
+        results, problems = check_notebook(nb, workdir, sandbox=args.sandbox, cell_timeout=args.timeout)
+    width = max([len(r["test"]) for r in results] + [4])
+    for r in results:
+        line = f"{'PASS' if r['passed'] else 'FAIL'}  {r['test'].ljust(width)}"
+        if not r["passed"]:
+            line += f"  {r['message']}"
+        print(line)
+    for p in problems:
+        print(f"ERROR {p}")
+    failed = sum(not r["passed"] for r in results)
+    print(f"\n{len(results) - failed}/{len(results)} visible tests passed"
+          + (f", {len(problems)} other problem(s)" if problems else "") + ".")
+    return 1 if failed or problems else 0
+
+
+def working_folder(notebook, course_root, scratch):
+    """The notebook's own folder; when given files are missing there (a TA checking
+    submitted/<student>/mlp_lab/), a scratch copy completed from the course's release/."""
+    import shutil
+    from mlpkit.course import Course
+    folder = notebook.parent
+    root = next((p for p in [folder, *folder.parents] if (p / "nbgrader_config.py").is_file()), None)
+    if root is None and (course_root / "nbgrader_config.py").is_file():
+        root = course_root
+    if root is None:
+        return folder, []
+    course = Course(root)
+    given_dir = course.release_dir if course.release_dir.is_dir() else course.source_dir
+    given = [p for p in given_dir.iterdir() if p.is_file() and p.suffix != ".ipynb"] if given_dir.is_dir() else []
+    missing = [p for p in given if not (folder / p.name).exists()]
+    if not missing:
+        return folder, []
+    work = scratch / "work"
+    shutil.copytree(folder, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    for p in missing:
+        shutil.copy2(p, work / p.name)
+    return work, [p.name for p in missing]
+
+
+def check_notebook(nb, workdir, *, sandbox="auto", cell_timeout=60, notebook_timeout=600):
+    """Execute `nb` in `workdir`; returns ([{test, passed, message}], [problem strings])."""
+    from mlpkit.execute import run_notebook
+    executed, report = run_notebook(nb, workdir, cell_timeout=cell_timeout, notebook_timeout=notebook_timeout,
+                                    sandbox=sandbox, env={"NBGRADER_EXECUTION": "validate"})
+    results, problems = [], []
+    for index, cell in enumerate(executed.cells):
+        if cell.cell_type != "code":
+            continue
+        error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+        message = ": ".join(x for x in (error.get("ename"), error.get("evalue")) if x) if error else ""
+        gid = grade_id(cell)
+        if gid and is_graded(cell) and not is_solution(cell):
+            ran = cell.get("execution_count") is not None or error is not None
+            results.append({"test": gid, "passed": ran and error is None,
+                            "message": message if ran else "did not run (an earlier cell stopped the notebook)"})
+        elif error is not None:
+            problems.append(f"cell {index} ({gid or 'no grade_id'}) raised {message}")
+    for event in report.get("events", []):
+        if event.get("kind") != "error":
+            problems.append(f"cell {event.get('cell')}: {event.get('kind')}: {event.get('message')}")
+    if not report.get("sandboxed") and sandbox != "off":
+        print("note: ran without the sandbox (bubblewrap not available)", file=sys.stderr)
+    return results, problems

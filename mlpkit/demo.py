@@ -1,0 +1,51 @@
+"""`mlpkit demo`: the main job. Release the lab, grade the example submissions, report.
+
+    mlpkit demo                 # release -> autograde submitted/ -> feedback -> grades.csv
+    mlpkit demo --jobs 1 --sandbox off
+
+Prints the autograde summary and the grade table, and writes grades.csv,
+feedback/ and grading/. Exit code 0 when every submission was recorded in the
+gradebook (buggy or broken examples are supposed to lose points, not fail the demo).
+"""
+import sys
+import time
+
+from mlpkit.course import Course, CourseError
+
+
+def add_arguments(parser):
+    parser.add_argument("--jobs", type=int, default=None, help="parallel executions (default: all cores)")
+    parser.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args):
+    from mlpkit import autograde, feedback, grades, release
+    course = Course(args.course)
+    t0 = time.perf_counter()
+    try:
+        course.check()
+        print("== release", flush=True)
+        release.release(course)
+        print(f"released {course.release_nb_path.relative_to(course.root)}; leak check passed")
+        if not course.submitted_students():
+            raise CourseError("no submissions under submitted/ (run `mlpkit examples`)")
+        print("\n== autograde", flush=True)
+        results = autograde.grade_all(course, jobs=args.jobs, sandbox=args.sandbox, progress=not args.quiet)
+        print(autograde.summary_table(results))
+        print("\n== feedback", flush=True)
+        done, failed = feedback.generate_all(course)
+        print(f"{len(done)} feedback file(s) under feedback/" + (f"; FAILED: {failed}" if failed else ""))
+        print("\n== grades", flush=True)
+        df = grades.collect_scores(course)
+        df.to_csv(course.root / "grades.csv", index=False)
+        print(grades.format_table(df))
+    except (CourseError, release.ReleaseError) as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
+    print(f"\nwrote grades.csv, feedback/, grading/ in {time.perf_counter() - t0:.0f} s")
+    errors = [s for s, r in results.items() if r.error]
+    if errors or failed:
+        print(f"not recorded: {errors}; feedback failed: {list(failed)}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,288 @@
+"""Execute a notebook safely: in the bubblewrap sandbox, with limits, cached by code.
+
+- `run_notebook(nb, workdir, ...) -> (executed_nb, report)` runs one notebook;
+- `run_notebook_cached(nb, workdir, cache_dir, ...)` the same, through a cache keyed
+  by `cache_key(nb)` (the code cells' sources);
+- `SandboxedExecute`, the nbgrader preprocessor that nbgrader_config.py puts in place
+  of nbgrader's Execute (created lazily, so importing this module stays cheap).
+
+The notebook goes to mlpkit/_runner.py on stdin (it holds the hidden tests, so it is
+never a file inside the sandbox); the working files of `workdir` are copied into a
+fresh scratch folder, which is all the student code sees of the course (see
+mlpkit/sandbox.py and docs/sandbox.md). `report = {"sandboxed": bool, "events":
+[{"cell": i, "kind": "error|timeout|kernel_died|output_truncated|limit", "message":
+str}], "seconds": float}` plus `limits`, `uid_separation` and `complete` (False when
+the run broke down for reasons outside the notebook, such runs are not cached).
+Student faults never raise.
+"""
+import copy
+import hashlib
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from . import __version__, sandbox as _sandbox
+
+log = logging.getLogger(__name__)
+
+# Bump when the runner's semantics change: cached runs of older kits are then ignored.
+CACHE_SALT = f"mlpkit-execute-{__version__}-runner-1"
+WALL_SLACK = 30          # seconds beyond the notebook timeout before the whole sandbox is killed
+IGNORED_FILES = (".ipynb_checkpoints", "__pycache__", ".DS_Store")
+
+UNSANDBOXED_WARNING = ("mlpkit: running student code UNSANDBOXED ({detail}). It can read the "
+                       "course files, the gradebook and the network. Install bubblewrap, or "
+                       "pass sandbox='require' to refuse to grade without it.")
+
+
+def _course_root_of(workdir):
+    """The course root holding `workdir`: the nearest parent with nbgrader_config.py, else
+    the folder above nbgrader's autograded/ or submitted/ (e.g. <root>/autograded/<s>/<a>)."""
+    folder = Path(workdir).resolve()
+    for parent in [folder, *folder.parents]:
+        if (parent / "nbgrader_config.py").is_file():
+            return parent
+    for parent in folder.parents:
+        if parent.name in ("autograded", "submitted") and parent.parent != Path("/"):
+            return parent.parent
+    return None
+
+
+def _working_files(workdir):
+    """The notebook's working files under `workdir`: no notebooks, caches or symlinks
+    (a submitted symlink would otherwise copy whatever it points to on the host)."""
+    if workdir is None or not Path(workdir).is_dir():
+        return []
+    files = []
+    for folder, dirs, names in os.walk(workdir):  # does not follow symlinked folders
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_FILES and not os.path.islink(os.path.join(folder, d)))
+        for name in sorted(names):
+            path = Path(folder) / name
+            if name in IGNORED_FILES or path.suffix == ".ipynb" or path.is_symlink() or not path.is_file():
+                continue
+            files.append(path)
+    return files
+
+
+def _stage_files(workdir, staging):
+    """Copy the notebook's working files into `staging`."""
+    staging.mkdir()
+    for path in _working_files(workdir):
+        target = staging / path.relative_to(workdir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
+def _fail_all_cells(nb, ename, message):
+    """Mark every code cell failed: a run we could not read must never earn points."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [_error_output(ename, message)]
+
+
+def _error_output(ename, message):
+    from nbformat.v4 import new_output
+    return new_output("error", ename=ename, evalue=message,
+                      traceback=[f"\x1b[0;31m{ename}\x1b[0m: {message}"])
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def run_notebook(nb, workdir, *, cell_timeout=30, notebook_timeout=180, sandbox="auto", env=None,
+                 course_root=None, limits=None):
+    """Execute `nb` (a NotebookNode) with the files of `workdir`; return (executed_nb, report).
+
+    sandbox: "auto" (bubblewrap if usable, else unsandboxed with a loud warning),
+    "require" (raise sandbox.SandboxUnavailable if bubblewrap is unusable) or "off".
+    env: extra variables for the notebook (e.g. {"NBGRADER_EXECUTION": "validate"}).
+    course_root: hidden from the notebook; default: the parent of `workdir` holding
+    nbgrader_config.py. limits: a sandbox.Limits.
+    """
+    import nbformat
+
+    start = time.monotonic()
+    env = dict(env or {})
+    nbgrader_execution = env.pop("NBGRADER_EXECUTION", os.environ.get("NBGRADER_EXECUTION") or "autograde")
+    if course_root is None and workdir is not None:
+        course_root = _course_root_of(workdir)
+    nb_in = copy.deepcopy(nb)
+    events, timings = [], {}
+    with tempfile.TemporaryDirectory(prefix="mlpkit-run-") as tmp:
+        staging = Path(tmp) / "given"
+        _stage_files(workdir, staging)
+        runner_args = ["--cell-timeout", str(cell_timeout), "--notebook-timeout", str(notebook_timeout)]
+        plan = _sandbox.build_command(runner_args=runner_args, staging=staging, course_root=course_root,
+                                      nbgrader_execution=nbgrader_execution, limits=limits,
+                                      notebook_timeout=notebook_timeout, env_extra=env, mode=sandbox)
+        if not plan.sandboxed and sandbox != "off":
+            message = UNSANDBOXED_WARNING.format(detail=_sandbox.probe()[1])
+            log.warning(message)
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        payload = nbformat.writes(nb_in).encode("utf-8")
+        proc = subprocess.Popen(plan.argv, cwd=plan.cwd, env=plan.env, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        wall = notebook_timeout + WALL_SLACK
+        try:
+            out, err = proc.communicate(payload, timeout=wall)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            out, err = proc.communicate()
+            events.append({"cell": None, "kind": "limit",
+                           "message": f"the whole run passed the wall-clock limit ({wall:g} s) and was killed"})
+        finally:
+            _kill_group(proc)  # nothing of the run outlives it
+        executed, complete = None, False
+        try:
+            result = json.loads(out.decode("utf-8"))
+            executed = nbformat.from_dict(result["notebook"])
+            events = result["events"] + events
+            timings = result.get("timings", {})
+            complete = not events or all(e["kind"] != "limit" or e["cell"] is not None for e in events)
+        except (ValueError, KeyError, UnicodeDecodeError):
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+            log.error("notebook runner gave no usable result (exit %s): %s", proc.returncode, " | ".join(tail))
+            executed = nb_in
+            _fail_all_cells(executed, "DeadKernelError",
+                            "The notebook could not be executed (the run was killed or crashed).")
+            events.append({"cell": None, "kind": "kernel_died",
+                           "message": f"runner gave no usable result (exit status {proc.returncode})"})
+    report = {"sandboxed": plan.sandboxed, "uid_separation": plan.uid_separation,
+              "events": events, "seconds": round(time.monotonic() - start, 3),
+              "limits": plan.limits, "complete": complete, "timings": timings}
+    return executed, report
+
+
+def cache_key(nb):
+    """SHA-256 over the code cells' sources, in order, salted with the kit's version."""
+    h = hashlib.sha256(CACHE_SALT.encode())
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+            h.update(b"\x00cell\x00" + source.encode("utf-8"))
+    return h.hexdigest()
+
+
+def _files_digest(workdir):
+    """Digest of the working files, so a changed data file invalidates cached runs."""
+    h = hashlib.sha256()
+    for path in _working_files(workdir):
+        h.update(str(path.relative_to(workdir)).encode() + b"\x00")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _code_cell_indices(nb):
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+
+def _graft(nb, executed, report):
+    """Copy outputs of `executed` onto the code cells of `nb` (same code, maybe other markdown)."""
+    import nbformat
+    target = copy.deepcopy(nb)
+    src_idx, dst_idx = _code_cell_indices(executed), _code_cell_indices(target)
+    for s, d in zip(src_idx, dst_idx):
+        target.cells[d].outputs = nbformat.from_dict(copy.deepcopy(executed.cells[s].get("outputs", [])))
+        target.cells[d].execution_count = executed.cells[s].get("execution_count")
+    mapping = dict(zip(src_idx, dst_idx))
+    report = copy.deepcopy(report)
+    for event in report["events"]:
+        if event.get("cell") is not None:
+            event["cell"] = mapping.get(event["cell"], event["cell"])
+    return target, report
+
+
+def run_notebook_cached(nb, workdir, cache_dir, **kw):
+    """`run_notebook` through `cache_dir/<cache_key(nb)>.json`; returns (executed_nb, report).
+
+    A hit needs the same code, the same working files and the same timeouts and sandbox
+    mode; `report["cached"]` says whether it was one. Incomplete runs are not stored.
+    """
+    import nbformat
+    if not cache_dir:
+        executed, report = run_notebook(nb, workdir, **kw)
+        report["cached"] = False
+        return executed, report
+    cache_dir = Path(cache_dir)
+    path = cache_dir / f"{cache_key(nb)}.json"
+    params = {"cell_timeout": kw.get("cell_timeout", 30), "notebook_timeout": kw.get("notebook_timeout", 180),
+              "sandbox": kw.get("sandbox", "auto"), "env": kw.get("env") or {},
+              "files": _files_digest(workdir)}
+    if path.is_file():
+        try:
+            entry = json.loads(path.read_text())
+            if entry.get("params") == params:
+                executed, report = _graft(nb, nbformat.from_dict(entry["notebook"]), entry["report"])
+                report["cached"] = True
+                return executed, report
+        except (ValueError, KeyError, OSError):
+            log.warning("ignoring unreadable cache entry %s", path)
+    executed, report = run_notebook(nb, workdir, **kw)
+    report["cached"] = False
+    if report.get("complete"):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps({"params": params, "notebook": executed, "report": report}))
+        os.replace(tmp, path)  # atomic: parallel workers never read half an entry
+    return executed, report
+
+
+def _make_preprocessor():
+    from nbgrader.preprocessors import NbGraderPreprocessor
+    from traitlets import Integer, Unicode, default
+
+    class SandboxedExecute(NbGraderPreprocessor):
+        """nbgrader's execute step, run in mlpkit's sandbox (see mlpkit/execute.py)."""
+
+        timeout = Integer(30, help="Seconds each cell may run.").tag(config=True)
+        notebook_timeout = Integer(180, help="Seconds the whole notebook may run.").tag(config=True)
+        sandbox = Unicode("auto", help='"auto", "require" or "off" (see docs/sandbox.md).').tag(config=True)
+        cache_dir = Unicode(help="Folder of cached runs (default: $MLPKIT_CACHE_DIR; empty: no cache).").tag(config=True)
+        report_dir = Unicode(help="Folder for <student>.exec.json reports (default: $MLPKIT_REPORT_DIR).").tag(config=True)
+
+        @default("cache_dir")
+        def _default_cache_dir(self):
+            return os.environ.get("MLPKIT_CACHE_DIR", "")
+
+        @default("report_dir")
+        def _default_report_dir(self):
+            return os.environ.get("MLPKIT_REPORT_DIR", "")
+
+        def preprocess(self, nb, resources):
+            workdir = resources.get("metadata", {}).get("path") or os.getcwd()
+            student = resources.get("nbgrader", {}).get("student") or "unknown"
+            executed, report = run_notebook_cached(
+                nb, workdir, self.cache_dir or None, cell_timeout=self.timeout,
+                notebook_timeout=self.notebook_timeout, sandbox=self.sandbox)
+            for event in report["events"]:
+                if event["kind"] != "error":
+                    self.log.warning("%s: cell %s: %s: %s", student, event["cell"], event["kind"], event["message"])
+            if self.report_dir:
+                folder = Path(self.report_dir)
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{student}.exec.json").write_text(json.dumps(report, indent=1))
+            resources.setdefault("mlpkit", {})["execution"] = report
+            return executed, resources
+
+    return SandboxedExecute
+
+
+def __getattr__(name):
+    # PEP 562: nbgrader imports "mlpkit.execute.SandboxedExecute" by name; build it on first use
+    # so `import mlpkit.execute` does not pull in nbgrader and nbconvert.
+    if name == "SandboxedExecute":
+        cls = _make_preprocessor()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,145 @@
+"""Repair a submitted notebook against the release notebook before grading.
+
+Step 1 of the grading pipeline (docs/design.md). Students delete, reorder and
+duplicate cells, edit test cells, or hand in something that is not a notebook.
+`normalize(path, release_nb)` returns a notebook nbgrader can grade, plus the
+status flags that end up in the CSV:
+
+| what was handed in                  | what is graded                          | flag              |
+|-------------------------------------|-----------------------------------------|-------------------|
+| nothing                             | the untouched release notebook (zeros)  | `missing`         |
+| not a readable notebook             | the untouched release notebook (zeros)  | `invalid notebook`|
+| nbgrader cells deleted              | release copy re-inserted in place       | `cells repaired`  |
+| nbgrader cells reordered/duplicated | release order, first copy kept          | `cells repaired`  |
+| a locked or test cell edited        | kept here; nbgrader restores the source | `test cell edited`|
+
+Cells the student added stay right after the cell they followed. The original
+file is never modified (autograde grades a staged copy). Used by autograde:
+
+    from mlpkit.normalize import normalize
+    result = normalize(course.submission_path("alice"), course.release_notebook())
+    result.nb, result.flags, result.notes
+"""
+import copy
+from dataclasses import dataclass, field
+
+from mlpkit.course import grade_id, is_locked, nbgrader_meta, is_solution
+
+MISSING = "missing"
+INVALID = "invalid notebook"
+REPAIRED = "cells repaired"
+TEST_EDITED = "test cell edited"
+
+
+@dataclass
+class NormalizeResult:
+    nb: object                    # nbformat NotebookNode, ready for nbgrader
+    flags: list = field(default_factory=list)   # status flags (see table above)
+    notes: list = field(default_factory=list)   # human-readable details, one per repair
+
+    def flag(self, flag, note):
+        if flag not in self.flags:
+            self.flags.append(flag)
+        self.notes.append(note)
+
+
+def normalize(path, release_nb):
+    """Read the submission at `path` and repair it against `release_nb` (never raises for bad input)."""
+    import nbformat
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        result = NormalizeResult(copy.deepcopy(release_nb))
+        result.flag(MISSING, f"no submission at {path}; graded as the untouched release notebook")
+        return result
+    try:
+        nb = nbformat.reads(path.read_text(encoding="utf-8", errors="replace"), as_version=4)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+        for cell in nb.cells:
+            if cell.get("cell_type") not in ("code", "markdown", "raw") or "source" not in cell:
+                raise ValueError("a cell without type or source")
+    except Exception as exc:  # any unreadable file: JSON, nbformat schema, encoding, ...
+        result = NormalizeResult(copy.deepcopy(release_nb))
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        result.flag(INVALID, f"{path.name} is not a readable notebook ({reason}); "
+                             "graded as the untouched release notebook, original kept")
+        return result
+    return repair(nb, release_nb)
+
+
+def repair(nb, release_nb):
+    """Put the nbgrader cells of `nb` back in release order; see the module docstring."""
+    release_cells = [c for c in release_nb.cells if grade_id(c)]
+    release_ids = [grade_id(c) for c in release_cells]
+    by_release_id = dict(zip(release_ids, release_cells))
+    result = NormalizeResult(None)
+
+    # Split the submission into a head (cells before any nbgrader cell) and one
+    # segment per nbgrader cell: the cell plus the plain cells that follow it.
+    head, segments, seen_order = [], {}, []
+    current = head
+    for cell in nb.cells:
+        gid = grade_id(cell)
+        if gid and gid not in by_release_id:
+            # Not a cell of this assignment: keep it as the student's own cell.
+            cell = copy.deepcopy(cell)
+            cell.metadata.pop("nbgrader", None)
+            result.flag(REPAIRED, f"unknown nbgrader cell {gid!r} kept as an ordinary cell")
+            gid = None
+        if gid is None:
+            current.append(cell)
+            continue
+        if gid in segments:
+            if is_solution(by_release_id[gid]):
+                # A duplicated answer cell: keep the copy as the student's own code.
+                cell = copy.deepcopy(cell)
+                cell.metadata.pop("nbgrader", None)
+                current.append(cell)
+                result.flag(REPAIRED, f"duplicate of {gid} kept as an ordinary cell after the first copy")
+            else:
+                result.flag(REPAIRED, f"duplicate of locked cell {gid} removed")
+            continue
+        current = [cell]
+        segments[gid] = current
+        seen_order.append(gid)
+
+    present = [g for g in release_ids if g in segments]
+    if seen_order != present:
+        result.flag(REPAIRED, "nbgrader cells were reordered; put back in release order")
+
+    cells = list(head)
+    for gid in release_ids:
+        if gid in segments:
+            cell, *followers = segments[gid]
+            released = by_release_id[gid]
+            if is_locked(released) and _normalised(cell.source) != _normalised(released.source):
+                result.flag(TEST_EDITED, f"locked cell {gid} was edited; nbgrader restores it from source")
+            if cell.cell_type != released.cell_type:
+                result.flag(TEST_EDITED if is_locked(released) else REPAIRED,
+                            f"cell {gid} changed type to {cell.cell_type}; nbgrader restores the type")
+            if _lost_metadata(cell, released):
+                cell = copy.deepcopy(cell)
+                cell.metadata["nbgrader"] = copy.deepcopy(nbgrader_meta(released))
+                result.flag(REPAIRED, f"nbgrader metadata of {gid} restored from release")
+            cells.append(cell)
+            cells.extend(followers)
+        else:
+            cells.append(copy.deepcopy(by_release_id[gid]))
+            result.flag(REPAIRED, f"deleted cell {gid} re-inserted from the release notebook")
+
+    out = copy.deepcopy(nb)
+    out.cells = cells
+    result.nb = out
+    return result
+
+
+def _normalised(source):
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _lost_metadata(cell, released):
+    mine, theirs = nbgrader_meta(cell), nbgrader_meta(released)
+    keys = ("grade", "solution", "locked", "points")
+    return any(mine.get(k) != theirs.get(k) for k in keys if k in theirs)

@@ -1,0 +1,158 @@
+"""`mlpkit release`: generate the student version of the lab and prove it leaks nothing.
+
+    mlpkit release            # nbgrader generate_assignment mlp_lab (force) + leak check
+    mlpkit release --check    # only verify release/ equals a fresh regeneration
+
+Runs nbgrader's generate_assignment in-process (this also records the
+assignment, its cells and hidden tests in gradebook.db), strips outputs and
+execution counts, then compares every line of release/ against the source
+notebook's solution, hidden-test and mark-scheme regions and model answers.
+Any surviving marker or non-trivial secret line fails loudly, naming the cell.
+"""
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlpkit.course import ASSIGNMENT, MARKER_RE, Course, CourseError, grade_id, secret_lines
+
+
+@dataclass
+class Leak:
+    file: str
+    cell: str      # grade_id, or "cell <index>" for cells without one
+    text: str
+    why: str
+
+    def __str__(self):
+        return f"{self.file} [{self.cell}]: {self.why}: {self.text!r}"
+
+
+def add_arguments(parser):
+    parser.add_argument("--check", action="store_true",
+                        help="only verify that release/ equals a fresh regeneration (no writes)")
+
+
+def run(args):
+    course = Course(args.course)
+    try:
+        course.check()
+        if args.check:
+            diffs = compare_with_fresh_release(course)
+            if diffs:
+                print("release/ is out of date with source/ (run `mlpkit release`):")
+                for d in diffs:
+                    print("  " + d)
+                return 1
+            print(f"release/{ASSIGNMENT} is up to date with source/ and leaks nothing.")
+            return 0
+        release(course)
+    except (CourseError, ReleaseError) as exc:
+        print(f"release failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"released {course.release_nb_path.relative_to(course.root)}: no solution, hidden test "
+          "or mark scheme text found.")
+    return 0
+
+
+class ReleaseError(Exception):
+    pass
+
+
+def release(course):
+    """Generate release/ from source/ (force), strip outputs, leak-check. Raises ReleaseError."""
+    generate(course)
+    strip_outputs(course.release_nb_path)
+    leaks = leak_check(course)
+    if leaks:
+        raise ReleaseError("the release leaks instructor material:\n" + "\n".join(f"  {x}" for x in leaks))
+
+
+def generate(course, **overrides):
+    """nbgrader generate_assignment (force); also records the source's cells in gradebook.db."""
+    from mlpkit.course import run_api
+    result = run_api(course.api(**overrides), "generate_assignment", course.assignment, force=True, create=True)
+    if not result.get("success"):
+        log = "\n".join((result.get("log") or "").strip().splitlines()[-30:])
+        raise ReleaseError(f"nbgrader generate_assignment failed:\n{log}\n{result.get('error') or ''}")
+    course.mark_gradebook_synced()
+
+
+def strip_outputs(nb_path):
+    from mlpkit.course import read_notebook, write_notebook
+    nb = read_notebook(nb_path)
+    changed = False
+    for cell in nb.cells:
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
+            cell.outputs, cell.execution_count, changed = [], None, True
+    if changed:
+        write_notebook(nb, nb_path)
+
+
+def leak_check(course, release_dir=None):
+    """Every leak of source secrets into `release_dir` (default: the course's release/)."""
+    from mlpkit.course import read_notebook
+    release_dir = Path(release_dir or course.release_dir)
+    secrets = secret_lines(course.source_notebook())
+    leaks = []
+    for path in sorted(release_dir.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = str(path.relative_to(release_dir.parent.parent))
+        if path.suffix == ".ipynb":
+            for index, cell in enumerate(read_notebook(path).cells):
+                texts = [cell.source] + [_output_text(o) for o in cell.get("outputs", [])]
+                name = grade_id(cell) or f"cell {index}"
+                leaks += _leaks_in("\n".join(texts), secrets, rel, name)
+        elif path.suffix in (".py", ".md", ".txt", ".json", ".csv"):
+            # Given files ship to students too: a reference solution left in source/ is a leak.
+            leaks += _leaks_in(path.read_text(errors="replace"), secrets, rel, "file")
+    return leaks
+
+
+def _leaks_in(text, secrets, file, cell):
+    found = []
+    for line in text.splitlines():
+        if MARKER_RE.search(line):
+            found.append(Leak(file, cell, line.strip(), "nbgrader region marker"))
+        elif line.strip() in secrets:
+            found.append(Leak(file, cell, line.strip(), f"text of {secrets[line.strip()]} in source"))
+    return found
+
+
+def _output_text(output):
+    text = output.get("text", "")
+    for value in output.get("data", {}).values():
+        if isinstance(value, str):
+            text += "\n" + value
+    return text + "\n".join(output.get("traceback", []))
+
+
+def compare_with_fresh_release(course):
+    """Differences between the committed release/ and a regeneration in a scratch course."""
+    import json
+    import shutil
+    diffs = []
+    with tempfile.TemporaryDirectory(prefix="mlpkit-release-") as tmp:
+        scratch = Course(tmp, course.assignment)
+        shutil.copy2(course.config_file, scratch.config_file)
+        shutil.copytree(course.source_dir, scratch.source_dir)
+        generate(scratch)
+        strip_outputs(scratch.release_nb_path)
+        fresh_files = {p.relative_to(scratch.release_dir) for p in scratch.release_dir.rglob("*") if p.is_file()}
+        committed = ({p.relative_to(course.release_dir) for p in course.release_dir.rglob("*") if p.is_file()}
+                     if course.release_dir.is_dir() else set())
+        for rel in sorted(fresh_files - committed):
+            diffs.append(f"missing from release/: {rel}")
+        for rel in sorted(committed - fresh_files):
+            diffs.append(f"not generated from source/: {rel}")
+        for rel in sorted(fresh_files & committed):
+            a, b = scratch.release_dir / rel, course.release_dir / rel
+            if rel.suffix == ".ipynb":
+                same = json.loads(a.read_text()) == json.loads(b.read_text())
+            else:
+                same = a.read_bytes() == b.read_bytes()
+            if not same:
+                diffs.append(f"differs from a fresh generation: {rel}")
+        diffs += [f"leak: {x}" for x in leak_check(course)] if not diffs else []
+    return diffs

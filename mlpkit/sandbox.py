@@ -1,0 +1,296 @@
+"""The sandbox around one notebook run: the bubblewrap command line, the environment and limits.
+
+mlpkit/execute.py builds a command with `build_command` and runs it; docs/sandbox.md
+explains the layers. Try it by hand:
+
+    python -m mlpkit.sandbox            # prints whether and how this machine sandboxes
+
+Layers (all set up here, enforced by the kernel of the OS):
+- mount namespace: the whole file system read-only, with the course root, /root,
+  /home and the grader's HOME replaced by empty tmpfs; the interpreter (venv and
+  base Python) re-bound read-only if it lives under a hidden folder; /tmp a fresh,
+  size-limited tmpfs holding the working directory /tmp/work (a copy of the
+  notebook's files, never the notebook itself);
+- network namespace (loopback only), pid namespace (the sandbox dies as a whole),
+  ipc and uts namespaces, no capabilities for student code;
+- a unique unprivileged uid for the kernel (when the grader is root): student code
+  cannot signal, trace or write to the runner that reports its results, and
+  RLIMIT_NPROC (not enforced for root) stops fork bombs;
+- resource limits (address space, CPU seconds, file size, open files, processes)
+  and a wall-clock timeout applied by the caller;
+- a scrubbed environment (`sandbox_env`).
+"""
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RUNNER = Path(__file__).with_name("_runner.py")
+
+# Paths inside the sandbox.
+SANDBOX_TMP = "/tmp"
+SANDBOX_WORKDIR = "/tmp/work"
+SANDBOX_GIVEN = "/tmp/.given"        # read-only copy of the notebook's files, seeded into WORKDIR
+SANDBOX_RUNNER = "/tmp/.runner/_runner.py"
+SANDBOX_HOME = "/tmp/home"
+SANDBOX_MPLCACHE = "/tmp/.mplcache"  # read-only font list, copied into the fresh MPLCONFIGDIR
+
+# Folders hidden behind an empty tmpfs besides the course root and the grader's HOME
+# (/srv holds nbgrader's exchange; /mnt and /media are where shares get mounted).
+ALWAYS_HIDDEN = ("/root", "/home", "/srv", "/mnt", "/media")
+# The kit's own checkout is a course too (source/ holds the reference solutions).
+KIT_ROOT = Path(__file__).resolve().parent.parent
+
+# Kernel uids: one per live run, so RLIMIT_NPROC counts only that run's processes.
+_UID_BASE = 2_000_000_000
+_uid_counter = itertools.count()
+_uid_lock = threading.Lock()
+
+
+class SandboxUnavailable(RuntimeError):
+    """sandbox="require" but bubblewrap cannot be used on this machine."""
+
+
+@dataclass
+class Limits:
+    """Resource limits of one notebook run (per process, inherited by the kernel)."""
+    memory_bytes: int = 3 * 2**30     # RLIMIT_AS; numpy+pandas+matplotlib kernel peaks near 1 GiB virtual
+    cpu_seconds: int | None = None    # RLIMIT_CPU; default: notebook timeout + 10 s
+    file_bytes: int = 64 * 2**20      # RLIMIT_FSIZE, largest file a cell may write
+    open_files: int = 1024            # RLIMIT_NOFILE; an idle kernel holds about 60
+    processes: int = 64               # RLIMIT_NPROC for the kernel's uid (threads count); a kernel uses ~12
+    tmp_bytes: int = 512 * 2**20      # size of the sandbox's /tmp (tmpfs, i.e. memory)
+
+    def rlimits(self, notebook_timeout, with_nproc):
+        limits = {"AS": self.memory_bytes, "FSIZE": self.file_bytes, "NOFILE": self.open_files,
+                  "CPU": self.cpu_seconds or int(notebook_timeout) + 10}
+        if with_nproc:
+            limits["NPROC"] = self.processes
+        return limits
+
+
+@dataclass
+class Plan:
+    """How one run is started: the command, its working folder and what protects it."""
+    argv: list
+    cwd: str
+    env: dict
+    sandboxed: bool
+    uid_separation: bool
+    limits: dict = field(default_factory=dict)
+
+
+_probe_cache = {}
+
+
+def probe(course_root=None):
+    """Return (usable, detail): can bubblewrap build our sandbox on this machine?"""
+    key = os.geteuid()
+    if key in _probe_cache:
+        return _probe_cache[key]
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        result = (False, "bubblewrap (bwrap) is not installed")
+    else:
+        cmd = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+               "--unshare-net", "--unshare-pid", "--die-with-parent", "--", "/bin/true"]
+        if os.geteuid() != 0:
+            cmd.insert(1, "--unshare-user")
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+            ok = proc.returncode == 0
+            result = (ok, "bubblewrap works" if ok else f"bubblewrap failed: {proc.stderr.strip()}")
+        except (OSError, subprocess.TimeoutExpired) as e:
+            result = (False, f"bubblewrap failed: {e}")
+    if result[0] and os.geteuid() == 0 and shutil.which("setpriv") is None:
+        result = (True, "bubblewrap works, but setpriv (util-linux) is missing: no uid separation")
+    _probe_cache[key] = result
+    return result
+
+
+_mpl_cache = {}
+
+
+def matplotlib_font_cache():
+    """A folder holding matplotlib's font list for this interpreter, built once on the host.
+
+    Every run starts with an empty MPLCONFIGDIR, where matplotlib would rebuild its
+    font list (0.3-0.5 s) on the first import; the runner copies this one in instead.
+    Returns None when matplotlib is not installed or the build fails.
+    """
+    with _uid_lock:  # one build per process, even with runs in threads
+        cached = _mpl_cache.get("dir", False)
+        if cached is False or (cached is not None and not list(cached.glob("fontlist-*.json"))):
+            _mpl_cache["dir"] = _build_matplotlib_font_cache()
+    return _mpl_cache["dir"]
+
+
+def _build_matplotlib_font_cache():
+    from importlib import metadata
+    folder = None
+    try:
+        version = metadata.version("matplotlib")
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = base / "mlpkit" / f"matplotlib-{version}-py{sys.version_info[0]}{sys.version_info[1]}"
+        if not list(folder.glob("fontlist-*.json")):
+            folder.mkdir(parents=True, exist_ok=True)
+            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                           env={"MPLCONFIGDIR": str(folder), "PATH": os.environ.get("PATH", "")},
+                           capture_output=True, timeout=120)
+        if not list(folder.glob("fontlist-*.json")):
+            folder = None
+    except (metadata.PackageNotFoundError, OSError, subprocess.TimeoutExpired):
+        folder = None
+    return folder
+
+
+def _next_kernel_uid():
+    with _uid_lock:
+        k = next(_uid_counter) % 8
+    return _UID_BASE + os.getpid() * 8 + k
+
+
+def sandbox_env(nbgrader_execution="autograde", home=SANDBOX_HOME, tmp=SANDBOX_TMP, extra=None):
+    """The whole environment student code sees: nothing of the grader's."""
+    bindir = str(Path(sys.executable).parent)
+    env = {
+        "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TMPDIR": tmp,
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{home}/.config/matplotlib",
+        "IPYTHONDIR": f"{home}/.ipython",
+        "JUPYTER_CONFIG_DIR": f"{home}/.jupyter",
+        "JUPYTER_DATA_DIR": f"{home}/.local/share/jupyter",
+        "JUPYTER_RUNTIME_DIR": f"{tmp}/.jupyter-runtime",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "NBGRADER_EXECUTION": nbgrader_execution,
+    }
+    env.update(extra or {})
+    return env
+
+
+def _is_under(path, folder):
+    try:
+        Path(path).relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def hidden_folders(course_root):
+    """Folders replaced by an empty tmpfs: the course, home folders and the grader's HOME."""
+    hidden = [str(Path(course_root).resolve())] if course_root else []
+    if (KIT_ROOT / "nbgrader_config.py").is_file():
+        hidden.append(str(KIT_ROOT))
+    hidden += [p for p in ALWAYS_HIDDEN if os.path.isdir(p)]
+    home = os.environ.get("HOME", "")
+    if home and os.path.isdir(home) and Path(home).resolve() != Path("/"):
+        hidden.append(str(Path(home).resolve()))
+    # Hide outer folders before inner ones (an inner tmpfs under an outer one is pointless).
+    hidden = sorted(set(hidden), key=lambda p: (len(Path(p).parts), p))
+    return [h for h in hidden if not any(h != o and _is_under(h, o) for o in hidden)]
+
+
+def interpreter_folders():
+    """Folders the sandbox's Python needs: the venv, the base installation, the real binary."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+               str(Path(os.path.realpath(sys.executable)).parent.parent)}
+    return sorted({str(Path(f).resolve()) for f in folders})
+
+
+def build_command(*, runner_args, staging, course_root, nbgrader_execution="autograde",
+                  limits=None, notebook_timeout=180, env_extra=None, mode="auto"):
+    """Return a Plan that runs `_runner.py runner_args` on the files copied into `staging`.
+
+    mode: "require" (raise SandboxUnavailable if bwrap fails), "auto" (fall back to an
+    unsandboxed run) or "off". `staging` is a host folder holding the notebook's working
+    files (not the notebook); `course_root` is hidden from student code.
+    """
+    limits = limits or Limits()
+    usable, detail = probe() if mode != "off" else (False, "sandbox switched off")
+    if mode == "require" and not usable:
+        raise SandboxUnavailable(
+            f"the sandbox is required but unavailable: {detail}. Install bubblewrap "
+            "(Debian/Ubuntu: apt-get install bubblewrap) or grade with sandbox='auto'.")
+    if not usable:
+        return _unsandboxed(runner_args, staging, nbgrader_execution, limits, notebook_timeout, env_extra)
+
+    root = os.geteuid() == 0
+    uid_separation = root and shutil.which("setpriv") is not None
+    argv = [shutil.which("bwrap"), "--die-with-parent", "--new-session",
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    if not root:
+        argv.insert(1, "--unshare-user")
+    hidden = hidden_folders(course_root)
+    for folder in hidden:
+        argv += ["--tmpfs", folder]
+    for folder in interpreter_folders():
+        if any(_is_under(folder, h) for h in hidden):
+            argv += ["--ro-bind", folder, folder]
+    argv += ["--size", str(limits.tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP,
+             "--ro-bind", str(staging), SANDBOX_GIVEN,
+             "--ro-bind", str(RUNNER), SANDBOX_RUNNER,
+             "--perms", "0777", "--dir", SANDBOX_WORKDIR,
+             "--perms", "0777", "--dir", SANDBOX_HOME,
+             "--chdir", SANDBOX_WORKDIR, "--clearenv"]
+    env = sandbox_env(nbgrader_execution, extra=env_extra)
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    runner = [sys.executable, SANDBOX_RUNNER, "--seed-from", SANDBOX_GIVEN, "--kill-strays",
+              "--rlimits", json.dumps(limits.rlimits(notebook_timeout, with_nproc=uid_separation))]
+    font_cache = matplotlib_font_cache()
+    if font_cache is not None:
+        argv[argv.index("--chdir"):argv.index("--chdir")] = ["--ro-bind-try", str(font_cache), SANDBOX_MPLCACHE]
+        runner += ["--mpl-cache-from", SANDBOX_MPLCACHE]
+    if uid_separation:
+        uid = _next_kernel_uid()
+        # The runner keeps only what it needs to start and stop the kernel; the kernel gets nothing.
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN"):
+            argv += ["--cap-add", cap]
+        runner += ["--kernel-uid", str(uid), "--kernel-gid", str(uid)]
+    argv += ["--"] + runner + list(runner_args)
+    return Plan(argv=argv, cwd="/", env=env, sandboxed=True, uid_separation=uid_separation,
+                limits=limits.rlimits(notebook_timeout, with_nproc=uid_separation))
+
+
+def _unsandboxed(runner_args, staging, nbgrader_execution, limits, notebook_timeout, env_extra):
+    """Same runner, scrubbed environment and limits (but no NPROC: it would count the grader's
+    own processes), in a scratch folder next to the staging copy. No isolation."""
+    work = Path(staging).parent / "work"
+    home = Path(staging).parent / "home"
+    work.mkdir(exist_ok=True)
+    home.mkdir(exist_ok=True)
+    env = sandbox_env(nbgrader_execution, home=str(home), tmp=str(Path(staging).parent), extra=env_extra)
+    rl = limits.rlimits(notebook_timeout, with_nproc=False)
+    argv = [sys.executable, str(RUNNER), "--seed-from", str(staging), "--rlimits", json.dumps(rl)]
+    if matplotlib_font_cache() is not None:
+        argv += ["--mpl-cache-from", str(matplotlib_font_cache())]
+    return Plan(argv=argv + list(runner_args), cwd=str(work), env=env, sandboxed=False,
+                uid_separation=False, limits=rl)
+
+
+def main():
+    usable, detail = probe()
+    print(f"sandbox usable: {usable} ({detail})")
+    print(f"uid separation: {usable and os.geteuid() == 0 and shutil.which('setpriv') is not None}")
+    print(f"interpreter folders: {interpreter_folders()}")
+    return 0 if usable else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""mlpkit autograde: per-student outcomes for each bad input, gradebook integrity,
+parallel == sequential, incremental re-grade, crash safety."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import (REPO, TOY_BUGGY_SOFTMAX, all_gradebook_scores, bad_input_class, gradebook_scores,
+                      make_submission, new_course, released, toy_answers)
+from mlpkit.autograde import grade_all, summary_table
+
+pytestmark = pytest.mark.slow
+
+CELLS = ("task0_softmax_sums_to_one", "task0_softmax_axis", "task3_augment_shape")
+
+# Expected autograded points per test cell (the reflection is manually graded).
+EXPECTED = {
+    "full":            (1, 1, 1),
+    "buggy_softmax":   (0, 0, 1),
+    "untouched":       (0, 0, 0),
+    "invalid_json":    (0, 0, 0),
+    "deleted_cells":   (1, 1, 0),   # deleted test re-inserted; deleted answer -> release stub
+    "reordered_cells": (1, 1, 1),
+    "edited_test":     (0, 0, 1),   # the edit is undone: the buggy softmax still fails
+    "kernel_dies":     (1, 1, 0),   # keeps the points of the cells that ran before the crash
+    "hangs":           (1, 1, 0),
+    "tampering":       (0, 0, 1),   # np.allclose patched, but tests use the private _grader
+    "missing":         (0, 0, 0),
+}
+EXPECTED_STATUS = {
+    "full": {"needs manual grading"},
+    "buggy_softmax": {"needs manual grading"},
+    "untouched": {"ok"},
+    "invalid_json": {"invalid notebook"},
+    "deleted_cells": {"cells repaired", "needs manual grading"},
+    "reordered_cells": {"cells repaired", "needs manual grading"},
+    "edited_test": {"test cell edited", "needs manual grading"},
+    "kernel_dies": {"failed to execute", "needs manual grading"},
+    "hangs": {"failed to execute", "needs manual grading"},
+    "tampering": {"tampering suspected", "needs manual grading"},
+    "missing": {"missing"},
+}
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_each_submission_gets_its_own_scores_in_the_gradebook(graded_class, student):
+    course, results = graded_class
+    scores = gradebook_scores(course, student)           # read back through nbgrader's Gradebook
+    assert tuple(scores[c] for c in CELLS) == EXPECTED[student], results[student].events
+    assert results[student].error is None
+    assert {k: v["score"] for k, v in results[student].scores.items()} == scores
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED_STATUS))
+def test_each_bad_input_is_reported_by_name(graded_class, student):
+    course, results = graded_class
+    expected = set(EXPECTED_STATUS[student])
+    assert set(results[student].status) == expected
+    stored = json.loads(course.result_path(student).read_text())
+    assert set(stored["status"]) == expected
+
+
+def test_everyone_is_in_the_gradebook_and_it_reads_back(graded_class):
+    course, results = graded_class
+    scores = all_gradebook_scores(course)
+    assert set(scores) == set(EXPECTED) == set(results)
+    for student, cells in scores.items():
+        assert set(cells) == set(CELLS) | {"task1_reflection"}, student
+    # SQLite itself finds nothing wrong with the file.
+    import sqlite3
+    with sqlite3.connect(course.gradebook_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_failed_execution_says_why(graded_class):
+    course, results = graded_class
+    for student in ("kernel_dies", "hangs"):
+        kinds = {e["kind"] for e in results[student].events}
+        assert kinds & {"kernel_died", "timeout", "limit"}, (student, results[student].events)
+    table = summary_table(results)
+    assert "hangs" in table and "failed to execute" in table and "invalid notebook" in table
+
+
+def test_results_file_records_hashes_and_timings(graded_class):
+    course, results = graded_class
+    data = json.loads(course.result_path("full").read_text())
+    assert data["submission_sha256"] and data["source_sha256"]
+    assert data["timings"]["record"] > 0
+    assert data["scores"]["task0_softmax_axis"]["max_score"] == 1
+    assert json.loads(course.result_path("missing").read_text())["submission_sha256"] is None
+
+
+def test_submissions_are_never_modified(graded_class):
+    course, _ = graded_class
+    raw = course.submission_path("invalid_json").read_bytes()
+    assert raw == b'{"cells": [ {"cell_type": "code", '
+    assert not course.submission_path("missing").exists()
+
+
+def test_parallel_and_sequential_grading_agree(graded_class, tmp_path):
+    course, parallel = graded_class
+    seq_course = released(new_course(tmp_path / "seq"))
+    bad_input_class(seq_course)
+    subset = ["full", "kernel_dies", "invalid_json", "edited_test", "deleted_cells"]
+    sequential = grade_all(seq_course, students=subset, jobs=1, progress=False)
+    for student in subset:
+        assert sequential[student].scores == parallel[student].scores, student
+        assert sequential[student].status == parallel[student].status, student
+
+
+@pytest.fixture(scope="module")
+def two_students_template(tmp_path_factory):
+    course = released(new_course(tmp_path_factory.mktemp("two") / "course"))
+    make_submission(course, "alice", toy_answers(course))
+    make_submission(course, "bob", toy_answers(course, task0_stable_softmax_solution=TOY_BUGGY_SOFTMAX))
+    grade_all(course, jobs=1, progress=False)
+    return course
+
+
+@pytest.fixture
+def two_students(two_students_template, tmp_path):
+    """alice (correct) and bob (buggy softmax), graded; a fresh copy per test (cache included)."""
+    import shutil
+    from mlpkit.course import Course
+    return Course(shutil.copytree(two_students_template.root, tmp_path / "course"))
+
+
+def test_changed_only_regrades_just_the_changed_notebook(two_students):
+    course = two_students
+    make_submission(course, "bob", toy_answers(course))          # bob fixes his softmax
+    results = grade_all(course, jobs=1, progress=False, changed_only=True)
+    assert results["alice"].skipped and not results["bob"].skipped
+    assert gradebook_scores(course, "bob")["task0_softmax_axis"] == 1
+    again = grade_all(course, jobs=1, progress=False, changed_only=True)
+    assert again["alice"].skipped and again["bob"].skipped
+
+
+def test_a_test_fix_in_source_regrades_everyone_with_the_new_tests(two_students):
+    course = two_students
+    nb = course.source_notebook()
+    test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "task0_softmax_axis")
+    test.source = test.source.replace("0.5", "0.25")   # now nobody passes this test
+    from mlpkit.course import write_notebook
+    write_notebook(nb, course.source_nb_path)
+    results = grade_all(course, jobs=1, progress=False, changed_only=True)
+    assert not results["alice"].skipped and not results["bob"].skipped
+    assert gradebook_scores(course, "alice")["task0_softmax_axis"] == 0
+
+
+def test_a_points_change_rerecords_from_the_cache_without_executing(two_students):
+    course = two_students
+    nb = course.source_notebook()
+    test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "task0_softmax_axis")
+    test.metadata["nbgrader"]["points"] = 2
+    from mlpkit.course import write_notebook
+    write_notebook(nb, course.source_nb_path)
+    results = grade_all(course, jobs=1, progress=False, changed_only=True)
+    assert not results["alice"].skipped and results["alice"].executed is False
+    assert gradebook_scores(course, "alice")["task0_softmax_axis"] == 2
+    assert results["alice"].max_total == 6
+
+
+def test_an_exception_while_recording_one_student_leaves_the_others_and_old_grades(two_students, monkeypatch):
+    course = two_students
+    before = gradebook_scores(course, "bob")
+    make_submission(course, "bob", toy_answers(course))
+    monkeypatch.setenv("MLPKIT_CRASH_AFTER_GRADES", "bob")
+    results = grade_all(course, jobs=1, progress=False)
+    assert "grading error" in results["bob"].status and "simulated crash" in results["bob"].error
+    assert results["alice"].error is None
+    assert gradebook_scores(course, "bob") == before     # all-or-nothing: no half-written notebook
+    monkeypatch.delenv("MLPKIT_CRASH_AFTER_GRADES")
+    grade_all(course, students=["bob"], jobs=1, progress=False)
+    assert gradebook_scores(course, "bob")["task0_softmax_axis"] == 1
+
+
+def test_a_new_student_whose_recording_fails_is_not_left_half_created(two_students, monkeypatch):
+    course = two_students
+    make_submission(course, "carol", toy_answers(course))
+    monkeypatch.setenv("MLPKIT_CRASH_AFTER_GRADES", "carol")
+    results = grade_all(course, students=["carol"], jobs=1, progress=False)
+    assert results["carol"].status == ["grading error"]
+    assert set(all_gradebook_scores(course)) == {"alice", "bob"}
+    assert json.loads(course.result_path("carol").read_text())["error"]
+
+
+def test_a_process_killed_mid_save_leaves_a_readable_gradebook(two_students):
+    course = two_students
+    before = all_gradebook_scores(course)
+    make_submission(course, "alice", toy_answers(course, task0_stable_softmax_solution=TOY_BUGGY_SOFTMAX))
+    env = dict(os.environ, MLPKIT_CRASH_AFTER_GRADES="alice:kill", PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-m", "mlpkit", "--course", str(course.root), "autograde",
+                           "--jobs", "1", "--quiet"], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 70, proc.stderr[-2000:]
+    assert all_gradebook_scores(course) == before
+
+
+def test_cli_grades_one_student_and_prints_the_summary(two_students, capsys):
+    from mlpkit.cli import main
+    assert main(["--course", str(two_students.root), "autograde", "--student", "bob", "--jobs", "1",
+                 "--quiet"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert ["bob", "1/5", "needs", "manual", "grading"] in rows
+    assert not any(row and row[0] == "alice" for row in rows)
+
+
+def test_nbgrader_grades_the_run_of_the_parallel_pass(graded_class):
+    # The parallel pass builds each notebook exactly as nbgrader's sanitiser does, so
+    # nbgrader's execute step finds every run in the cache instead of executing again.
+    course, results = graded_class
+    assert {s: r.cached for s, r in results.items()} == {s: True for s in results}
+    assert all(r.sandboxed for r in results.values())
+
+
+def test_require_sandbox_refuses_before_grading_anyone(toy_course, monkeypatch, capsys):
+    import mlpkit.sandbox
+    from mlpkit.cli import main
+    monkeypatch.setattr(mlpkit.sandbox, "probe", lambda *a, **k: (False, "bubblewrap (bwrap) is not installed"))
+    make_submission_dir = toy_course.submitted_dir / "alice" / "mlp_lab"
+    make_submission_dir.mkdir(parents=True)
+    assert main(["--course", str(toy_course.root), "autograde", "--sandbox", "require", "--quiet"]) == 2
+    assert "bwrap" in capsys.readouterr().err
+    assert not toy_course.gradebook_path.exists() and not toy_course.grading_dir.exists()
+
+
+def test_symlinks_in_a_submission_are_not_followed(shared_toy_course, tmp_path):
+    from mlpkit.autograde import StudentResult, stage
+    course = shared_toy_course
+    make_submission(course, "linker", toy_answers(course))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("instructor only")
+    (course.submitted_dir / "linker" / "mlp_lab" / "data.txt").symlink_to(secret)
+    staged = stage(course, "linker", course.release_notebook(), StudentResult("linker"))
+    assert not (staged / "data.txt").exists()
+    assert (staged / "mlp_lab.ipynb").is_file()
+
+
+@pytest.mark.xfail(strict=True, reason="mlpkit/scan.py scans each solution cell alone, so it does not "
+                                       "know that `np` was imported by the locked set-up cell")
+def test_scan_flags_patching_a_module_imported_in_the_setup_cell(shared_toy_course):
+    from mlpkit.autograde import scan_findings
+    course = shared_toy_course
+    path = make_submission(course, "patcher", toy_answers(
+        course, task0_stable_softmax_solution="np.allclose = lambda *a, **k: True\n" + TOY_BUGGY_SOFTMAX))
+    from mlpkit.course import read_notebook
+    assert scan_findings(read_notebook(path))

@@ -1,0 +1,82 @@
+"""mlpkit check: visible tests of one notebook, with a useful exit code."""
+import shutil
+
+import pytest
+
+from conftest import TOY_BUGGY_SOFTMAX, make_submission, toy_answers
+from mlpkit.cli import main
+
+
+@pytest.fixture(scope="module")
+def student_copies(shared_toy_course, tmp_path_factory):
+    """Student working folders: a copy of release/mlp_lab/ with their notebook in it."""
+    course = shared_toy_course
+    folders = {}
+    for name, answers in [("full", toy_answers(course)),
+                          ("buggy", toy_answers(course, task0_stable_softmax_solution=TOY_BUGGY_SOFTMAX)),
+                          ("untouched", {})]:
+        folder = tmp_path_factory.mktemp(name) / "mlp_lab"
+        shutil.copytree(course.release_dir, folder)
+        src = make_submission(course, f"check_{name}", answers)
+        shutil.copy(src, folder / "mlp_lab.ipynb")
+        folders[name] = folder / "mlp_lab.ipynb"
+    return folders
+
+
+def test_a_complete_notebook_passes(student_copies, capsys):
+    assert main(["check", str(student_copies["full"])]) == 0
+    out = capsys.readouterr().out
+    assert ["PASS", "task0_softmax_sums_to_one"] in _rows(out) and "3/3 visible tests passed" in out
+
+
+def test_a_buggy_notebook_fails_with_the_message_of_its_visible_test(student_copies, capsys):
+    # The buggy softmax passes the visible sum test; only hidden tests catch it, and
+    # check runs visible tests only. So break it visibly as well:
+    nb_path = student_copies["buggy"]
+    text = nb_path.read_text().replace("e / e.sum(axis=-1, keepdims=True)", "e")
+    nb_path.write_text(text)
+    assert main(["check", str(nb_path)]) == 1
+    rows = _rows(capsys.readouterr().out)
+    assert "FAIL task0_softmax_sums_to_one AssertionError: rows of stable_softmax must sum to 1".split() in rows
+    assert ["PASS", "task3_augment_shape"] in rows
+
+
+def _rows(out):
+    return [line.split() for line in out.splitlines()]
+
+
+def test_the_untouched_release_fails_on_the_unfinished_functions(student_copies, capsys):
+    assert main(["check", str(student_copies["untouched"])]) == 1
+    rows = _rows(capsys.readouterr().out)
+    assert ["FAIL", "task0_softmax_sums_to_one", "NotImplementedError"] in rows
+    assert ["FAIL", "task3_augment_shape", "NotImplementedError"] in rows
+    assert ["PASS", "task0_softmax_axis"] in rows      # its visible part is only the docstring
+
+
+def test_the_release_notebook_in_place_uses_its_working_files(shared_toy_course, capsys):
+    # helper.py next to the notebook is imported by the set-up cell; without it the cell fails.
+    assert main(["check", str(shared_toy_course.release_nb_path)]) == 1
+    out = capsys.readouterr().out
+    assert "ModuleNotFoundError" not in out
+
+
+def test_a_submission_inside_a_course_borrows_the_given_files(shared_toy_course, capsys):
+    # A TA checks submitted/<student>/mlp_lab/mlp_lab.ipynb, where helper.py is not.
+    path = make_submission(shared_toy_course, "check_in_course", toy_answers(shared_toy_course))
+    assert not (path.parent / "helper.py").exists()
+    assert main(["check", str(path)]) == 0
+    assert "using helper.py from the course's release folder" in capsys.readouterr().err
+
+
+def test_missing_working_file_is_reported(student_copies, tmp_path, capsys):
+    lonely = tmp_path / "mlp_lab.ipynb"
+    shutil.copy(student_copies["full"], lonely)
+    assert main(["check", str(lonely)]) == 1
+    assert "ERROR cell 1 (setup) raised ModuleNotFoundError" in capsys.readouterr().out
+
+
+def test_unreadable_notebook(tmp_path, capsys):
+    bad = tmp_path / "x.ipynb"
+    bad.write_text("{")
+    assert main(["check", str(bad)]) == 2
+    assert "cannot read" in capsys.readouterr().err

@@ -1,0 +1,97 @@
+"""mlpkit collect: folders and LMS zips into submitted/<student>/mlp_lab/mlp_lab.ipynb."""
+import zipfile
+
+import pytest
+
+from mlpkit.cli import main
+from mlpkit.collect import collect
+
+
+@pytest.fixture
+def downloads(tmp_path, shared_toy_course):
+    """A folder as an instructor gets it: three naming styles and some junk."""
+    release = shared_toy_course.release_nb_path.read_bytes()
+    d = tmp_path / "downloads"
+    d.mkdir()
+    (d / "alice.ipynb").write_bytes(release)
+    (d / "bob_smith_mlp_lab.ipynb").write_bytes(release + b" ")
+    (d / "carol" / "mlp_lab").mkdir(parents=True)
+    (d / "carol" / "mlp_lab" / "mlp_lab.ipynb").write_bytes(release)
+    (d / "carol" / "mlp_lab" / "notes.py").write_text("x = 1\n")
+    (d / "dave").mkdir()
+    (d / "dave" / "My Lab.ipynb").write_bytes(release)
+    (d / "alice (1).ipynb").write_bytes(release)         # LMS duplicate: not a usable name
+    (d / "README.txt").write_text("not a submission")
+    (d / "erin").mkdir()                                  # empty folder
+    return d
+
+
+def _course(tmp_path, shared_toy_course):
+    from conftest import new_course
+    course = new_course(tmp_path / "course")
+    return course
+
+
+def test_collect_a_folder_imports_each_style_and_lists_the_rest(tmp_path, shared_toy_course, downloads):
+    course = _course(tmp_path, shared_toy_course)
+    found, problems = collect(course, downloads)
+    assert found == {"alice": "imported", "bob_smith": "imported", "carol": "imported", "dave": "imported"}
+    for student in found:
+        assert course.submission_path(student).is_file()
+        assert (course.submission_path(student).parent / "timestamp.txt").is_file()
+    assert (course.submitted_dir / "carol" / "mlp_lab" / "notes.py").read_text() == "x = 1\n"
+    assert sorted(name for name, _ in problems) == ["README.txt", "alice (1).ipynb", "erin/"]
+    assert all(reason for _, reason in problems)
+
+
+def test_collect_a_zip_with_a_wrapping_folder(tmp_path, shared_toy_course, downloads):
+    course = _course(tmp_path, shared_toy_course)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in downloads.rglob("*"):
+            if f.is_file():
+                zf.write(f, "export/" + str(f.relative_to(downloads)))
+    found, problems = collect(course, archive)
+    assert set(found) == {"alice", "bob_smith", "carol", "dave"}
+    assert len(problems) == 2          # the empty folder is not in the zip
+
+
+def test_collect_with_an_lms_pattern(tmp_path, shared_toy_course):
+    course = _course(tmp_path, shared_toy_course)
+    d = tmp_path / "moodle"
+    d.mkdir()
+    (d / "frank_1234_assignsubmission_file_lab.ipynb").write_bytes(shared_toy_course.release_nb_path.read_bytes())
+    found, problems = collect(course, d, regexp=r"(?P<student_id>[a-z]+)_\d+_assignsubmission_file_.*")
+    assert found == {"frank": "imported"} and problems == []
+
+
+def test_a_changed_submission_is_replaced_only_with_update(tmp_path, shared_toy_course, downloads):
+    course = _course(tmp_path, shared_toy_course)
+    collect(course, downloads)
+    first = course.submission_path("alice").read_bytes()
+    (downloads / "alice.ipynb").write_bytes(first + b"\n")
+    found, _ = collect(course, downloads)
+    assert found["alice"].startswith("skipped") and found["carol"] == "unchanged"
+    assert course.submission_path("alice").read_bytes() == first
+    found, _ = collect(course, downloads, update=True)
+    assert found["alice"].startswith("updated")
+    assert course.submission_path("alice").read_bytes() == first + b"\n"
+    assert [p.read_bytes() for p in (course.grading_dir / "replaced").iterdir()] == [first]
+
+
+def test_two_submissions_of_one_student_are_both_held_back(tmp_path, shared_toy_course):
+    course = _course(tmp_path, shared_toy_course)
+    d = tmp_path / "dups"
+    d.mkdir()
+    (d / "gina.ipynb").write_text("{}")
+    (d / "gina_mlp_lab.ipynb").write_text("{}")
+    found, problems = collect(course, d)
+    assert found == {} and "a second submission for gina" in problems[0][1]
+
+
+def test_cli_exit_code_and_report(tmp_path, shared_toy_course, downloads, capsys):
+    course = _course(tmp_path, shared_toy_course)
+    assert main(["--course", str(course.root), "collect", str(downloads)]) == 1   # junk was listed
+    out, err = capsys.readouterr()
+    assert "4 imported" in out and "alice (1).ipynb: name not recognised" in err
+    assert main(["--course", str(course.root), "collect", str(tmp_path / "nope")]) == 2

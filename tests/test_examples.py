@@ -1,0 +1,84 @@
+"""The committed example submissions (submitted/) equal a fresh `mlpkit examples` generation.
+
+How they grade is asserted in tests/test_mutation.py, in the same autograde session as
+the variants they reuse.
+"""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mlpkit import examples, variants
+from mlpkit.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+needs_release = pytest.mark.skipif(
+    not (REPO / "release" / "mlp_lab" / "mlp_lab.ipynb").is_file(), reason="no release/ yet")
+
+
+def _cells(nb):
+    return {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
+
+
+@needs_release
+def test_committed_examples_equal_a_fresh_generation(capsys):
+    assert main(["--course", str(REPO), "examples"]) == 0, capsys.readouterr().out
+
+
+@pytest.fixture
+def course_copy(tmp_path):
+    """config, source, release and submitted of the repo, in tmp_path."""
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy2(REPO / "nbgrader_config.py", root)
+    for folder in ("source", "release", "tests/variants"):
+        shutil.copytree(REPO / folder, root / folder)
+    return root
+
+
+@needs_release
+def test_check_names_a_stale_missing_or_foreign_submission_and_update_fixes_it(course_copy, capsys):
+    assert main(["--course", str(course_copy), "examples", "--update"]) == 0
+    assert main(["--course", str(course_copy), "examples"]) == 0
+    stale = course_copy / "submitted" / "bug_l2_on_biases" / "mlp_lab" / "mlp_lab.ipynb"
+    stale.write_text(stale.read_text().replace("self.l2_factor", "self.l2"))
+    (course_copy / "submitted" / "full_solution" / "mlp_lab" / "mlp_lab.ipynb").unlink()
+    (course_copy / "submitted" / "someone_else").mkdir()
+    capsys.readouterr()
+    assert main(["--course", str(course_copy), "examples"]) == 1
+    out = capsys.readouterr().out
+    assert "differs: submitted/bug_l2_on_biases" in out
+    assert "missing: submitted/full_solution" in out
+    assert "not an example: submitted/someone_else" in out
+    shutil.rmtree(course_copy / "submitted" / "someone_else")
+    assert main(["--course", str(course_copy), "examples", "--update"]) == 0
+    assert main(["--course", str(course_copy), "examples"]) == 0
+
+
+@needs_release
+def test_examples_show_what_they_are_named_after():
+    nbs = examples.example_notebooks(REPO)
+    assert set(nbs) == set(examples.EXAMPLES)
+    release, source = variants.course_notebooks(REPO)
+    refs = variants.reference_solutions(source)
+    full, untouched = _cells(nbs["full_solution"]), _cells(nbs["untouched_release"])
+    for gid in variants.code_solution_ids(source):
+        assert full[gid] == refs[gid]
+        assert "NotImplementedError" in untouched[gid]
+    assert nbs["untouched_release"] == release
+    for student, (_, spec) in examples.EXAMPLES.items():
+        cells = _cells(nbs[student])
+        if isinstance(spec, str):   # a buggy student: exactly the mutant's cells differ
+            assert student.startswith("bug_")
+            mutant = variants.load_variants(REPO, [spec])[0]
+            assert mutant.kind == "mutant"
+            differing = {gid for gid in refs if cells.get(gid) != refs[gid]}
+            assert differing == set(mutant.cells), student
+    assert "os._exit" in _cells(nbs["crash_kernel_dies"])["task2_l2_momentum_solution"]
+    assert "while loss >= 0" in _cells(nbs["hangs_infinite_loop"])["task4_deep_experiments_solution"]
+
+
+def test_check_without_a_release_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "nbgrader_config.py").write_text("")
+    assert main(["--course", str(tmp_path), "examples"]) == 2
+    assert "run `mlpkit release` first" in capsys.readouterr().err

@@ -1,0 +1,76 @@
+"""mlpkit grades: per-task columns, core and bonus totals and a status per student."""
+import shutil
+
+import pandas as pd
+import pytest
+
+from mlpkit.cli import main
+from mlpkit.course import Course
+from mlpkit.grades import collect_scores
+
+pytestmark = pytest.mark.slow
+
+COLUMNS = ["student", "task0", "task3", "task1_reflection", "core_total", "core_max",
+           "bonus_total", "bonus_max", "status"]
+
+
+@pytest.fixture(scope="module")
+def table(graded_class):
+    course, _ = graded_class
+    return collect_scores(course).set_index("student")
+
+
+def test_columns_and_maxima(table):
+    assert ["student", *table.columns] == COLUMNS
+    assert (table.core_max == 4).all() and (table.bonus_max == 1).all()
+
+
+@pytest.mark.parametrize("student, task0, task3, core, bonus", [
+    ("full", 2, 1, 2, 1),             # the reflection (2 points) waits for a human
+    ("buggy_softmax", 0, 1, 0, 1),    # loses points in its own task only
+    ("deleted_cells", 2, 0, 2, 0),
+    ("kernel_dies", 2, 0, 2, 0),
+    ("untouched", 0, 0, 0, 0),
+])
+def test_points_per_task_and_totals(table, student, task0, task3, core, bonus):
+    row = table.loc[student]
+    assert (row.task0, row.task3, row.core_total, row.bonus_total) == (task0, task3, core, bonus)
+
+
+@pytest.mark.parametrize("student, status", [
+    ("full", "needs manual grading"),
+    ("untouched", "ok"),
+    ("invalid_json", "invalid notebook"),
+    ("missing", "missing"),
+    ("hangs", "failed to execute; needs manual grading"),
+    ("tampering", "tampering suspected; needs manual grading"),
+    ("edited_test", "test cell edited; needs manual grading"),
+])
+def test_status_column(table, student, status):
+    assert table.loc[student].status == status
+
+
+def test_manual_grades_count_and_clear_the_flag(graded_class, tmp_path):
+    course = Course(shutil.copytree(graded_class[0].root, tmp_path / "copy"))
+    with course.gradebook() as gb:
+        grade = gb.find_grade("task1_reflection", "mlp_lab", "mlp_lab", "full")
+        grade.manual_score = 1.5            # what formgrader does when a TA enters a score
+        grade.needs_manual_grade = False
+        gb.db.commit()
+    row = collect_scores(course).set_index("student").loc["full"]
+    assert (row.task1_reflection, row.core_total, row.status) == (1.5, 3.5, "ok")
+
+
+def test_cli_writes_the_csv_and_prints_the_table(graded_class, tmp_path, capsys):
+    course, _ = graded_class
+    out = tmp_path / "marks.csv"
+    assert main(["--course", str(course.root), "grades", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    csv = pd.read_csv(out)
+    assert list(csv.columns) == COLUMNS and len(csv) == 11
+    assert "buggy_softmax" in printed and "core_total" in printed
+
+
+def test_cli_without_a_gradebook_says_what_to_do(toy_course, capsys):
+    assert main(["--course", str(toy_course.root), "grades"]) == 2
+    assert "mlpkit release" in capsys.readouterr().err

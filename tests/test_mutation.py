@@ -1,0 +1,275 @@
+"""Mutation tests: every known bug loses exactly its points, every correct variant keeps all.
+
+Each file in tests/variants/ swaps one or more solution cells of an otherwise complete
+submission (mlpkit/variants.py). One session-scoped autograde grades them all at once,
+together with the full solution, the untouched release, the source notebook itself and
+the committed example submissions, in a throw-away course through nbgrader. Then, per
+grade cell:
+- a mutant loses points on every cell it names in FAILS and keeps full points on every
+  cell outside FAILS and KNOCK_ON;
+- a correct variant keeps full points everywhere.
+
+Run: PYTHONPATH=. python -m pytest tests/test_mutation.py -q   (the graded part is @slow)
+"""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlpkit import variants as V
+from mlpkit.examples import EXAMPLES
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE_NB = REPO / "source" / "mlp_lab" / "mlp_lab.ipynb"
+RELEASE_NB = REPO / "release" / "mlp_lab" / "mlp_lab.ipynb"
+VARIANTS = V.load_variants(REPO)
+MUTANTS = [v for v in VARIANTS if v.kind == "mutant"]
+CORRECT = [v for v in VARIANTS if v.kind == "correct"]
+CODE_SOLUTIONS = ["task0_stable_softmax_solution", "task1_softmax_network_solution",
+                  "task2_l2_momentum_solution", "task3_adamw_solution", "task3_adagrad_solution",
+                  "task3_dropout_solution", "task3_augment_solution"]
+
+needs_lab = pytest.mark.skipif(not SOURCE_NB.is_file(), reason="the lab notebook does not exist yet")
+
+
+def _source():
+    from mlpkit.course import read_notebook
+    return read_notebook(SOURCE_NB)
+
+
+# ------------------------------------------------------------ the variant files themselves
+
+def test_enough_variants_over_every_task():
+    assert len(MUTANTS) >= 25 and len(CORRECT) >= 12, (len(MUTANTS), len(CORRECT))
+    for gid in CODE_SOLUTIONS:
+        assert any(gid in v.cells for v in MUTANTS), f"no mutant of {gid}"
+    # Task 4 has no graded solution cell: its tests catch Task 1/2 bugs that show on deep nets.
+    assert any(f.startswith("task4_") for v in MUTANTS for f in v.fails), "no mutant fails a task4 cell"
+
+
+@needs_lab
+def test_variants_name_real_cells():
+    source = _source()
+    solutions, autograded = set(V.code_solution_ids(source)), set(V.autograded_ids(source))
+    for v in VARIANTS:
+        assert set(v.cells) <= solutions, f"{v.name} replaces unknown cells {set(v.cells) - solutions}"
+        unknown = (set(v.fails) | set(v.knock_on)) - autograded
+        assert not unknown, f"{v.name} names cells that are not autograded tests: {sorted(unknown)}"
+
+
+def test_load_variant_rejects_malformed_files(tmp_path):
+    bad = {
+        "mutant_without_fails.py": 'CELL = "c"\nSOURCE = "x"\nFAILS = []\n"""doc"""',
+        "correct_with_fails.py": '"""doc"""\nCELL = "c"\nSOURCE = "x"\nFAILS = ["t"]',
+        "mutant_no_doc.py": 'CELL = "c"\nSOURCE = "x"\nFAILS = ["t"]',
+        "oddly_named.py": '"""doc"""\nCELL = "c"\nSOURCE = "x"',
+        "mutant_both_forms.py": '"""doc"""\nCELL = "c"\nSOURCE = "x"\nCELLS = {}\nFAILS = ["t"]',
+    }
+    for name, text in bad.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(ValueError):
+            V.load_variant(tmp_path / name)
+
+
+@needs_lab
+def test_build_submission_fills_references_then_swaps_the_variant():
+    from mlpkit.course import read_notebook
+    source = _source()
+    release = read_notebook(RELEASE_NB) if RELEASE_NB.is_file() else pytest.skip("no release/")
+    variant = next(v for v in MUTANTS if "task0_stable_softmax_solution" in v.cells)
+    nb = V.build_submission(release, source, variant.cells)
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    assert by_id["task0_stable_softmax_solution"].source == variant.cells["task0_stable_softmax_solution"]
+    refs = V.reference_solutions(source)
+    for gid in V.code_solution_ids(source):
+        if gid not in variant.cells:
+            assert by_id[gid].source == refs[gid]
+            assert "BEGIN SOLUTION" not in refs[gid] and "NotImplementedError()" not in refs[gid]
+    with pytest.raises(ValueError):
+        V.build_submission(release, source, {"task0_softmax_no_such_cell": "pass"})
+
+
+def test_verdict_rules():
+    """The per-cell rule itself: each way of breaking it is reported."""
+    mutant = V.Variant("mutant_x", "mutant", "doc", {}, ("a",), ("b",), Path("x"))
+    correct = V.Variant("correct_x", "correct", "doc", {}, (), (), Path("x"))
+    full, lost = (1.0, 1.0), (0.0, 1.0)
+    assert V.verdict(mutant, {"a": lost, "b": lost, "c": full})[0]
+    assert V.verdict(mutant, {"a": lost, "b": full, "c": full})[0]
+    assert not V.verdict(mutant, {"a": full, "b": full, "c": full})[0]   # bug not caught
+    assert not V.verdict(mutant, {"a": lost, "b": full, "c": lost})[0]   # caught in the wrong cell too
+    assert not V.verdict(mutant, {"b": full, "c": full})[0]              # names a missing cell
+    assert V.verdict(correct, {"a": full, "c": full})[0]
+    assert not V.verdict(correct, {"a": full, "c": (0.5, 1.0)})[0]      # correct answer loses points
+    assert not V.verdict(correct, None)[0]                               # grading failed outright
+
+
+# ------------------------------------------------------------ fast level: in-process, no nbgrader
+
+def _param(v):
+    # A PENDING variant documents a weakness of the notebook's tests whose fix is proposed:
+    # strict xfail, so the suite turns red (XPASS) as soon as the fix lands and it can go.
+    marks = [pytest.mark.xfail(strict=True, reason=f"notebook test fix pending: {v.pending}")] if v.pending else []
+    return pytest.param(v, id=v.name, marks=marks)
+
+
+@needs_lab
+@pytest.mark.parametrize("variant", [_param(v) for v in VARIANTS])
+def test_variant_in_process(variant):
+    """The same per-cell rule, with the notebook's cells exec'd here (seconds for all variants)."""
+    source = _source()
+    scores = V.run_in_process(V.build_submission(source, source, variant.cells), SOURCE_NB.parent)
+    ok, failed, message = V.verdict(variant, scores)
+    assert ok, f"{variant.name} ({variant.doc}): {message}\n{_table(scores)}"
+
+
+@needs_lab
+def test_reference_in_process_scores_full_marks():
+    source = _source()
+    scores = V.run_in_process(V.build_submission(source, source), SOURCE_NB.parent)
+    assert set(scores) == set(V.autograded_ids(source))
+    lost = {gid: sm for gid, sm in scores.items() if sm[0] < sm[1]}
+    assert not lost, _table(lost)
+
+
+# ------------------------------------------------------------ one autograde of everything
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """Per-cell results of every variant, the references and the examples, graded at once."""
+    if not SOURCE_NB.is_file():
+        pytest.skip("the lab notebook does not exist yet")
+    from mlpkit.course import read_notebook
+    workdir = tmp_path_factory.mktemp("mutation") / "course"
+    grading = V.make_grading_course(REPO, workdir)
+    release, source = grading.release_notebook(), grading.source_notebook()
+    extra = {
+        "full_solution": V.build_submission(release, source),
+        "untouched_release": release,
+        "source_notebook_as_submitted": source,
+    }
+    submitted = REPO / "submitted"
+    for student in EXAMPLES:
+        path = submitted / student / "mlp_lab" / "mlp_lab.ipynb"
+        if path.is_file():
+            extra[f"example_{student}"] = read_notebook(path)
+    from mlpkit.course import write_notebook
+    for v in VARIANTS:
+        write_notebook(V.build_submission(release, source, v.cells), grading.submission_path(v.name))
+    for student, nb in extra.items():
+        write_notebook(nb, grading.submission_path(student))
+    results = V.grade_submissions(grading, [v.name for v in VARIANTS] + list(extra))
+    results["_autograded"] = V.autograded_ids(source)
+    return results
+
+
+def _table(scores):
+    return "\n".join(f"  {gid:45s} {s:g}/{m:g}" for gid, (s, m) in sorted((scores or {}).items()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", [_param(v) for v in VARIANTS])
+def test_variant_loses_exactly_its_points(graded, variant):
+    scores = graded[variant.name]["scores"]
+    ok, failed, message = V.verdict(variant, scores)
+    assert ok, f"{variant.name} ({variant.doc}): {message}\n{_table(scores)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", ["full_solution", "source_notebook_as_submitted"])
+def test_reference_scores_full_marks(graded, student):
+    scores = graded[student]["scores"]
+    assert scores and set(scores) == set(graded["_autograded"]), _table(scores)
+    lost = {gid: sm for gid, sm in scores.items() if sm[0] < sm[1]}
+    assert not lost, f"{student} loses points:\n{_table(lost)}"
+
+
+@pytest.mark.slow
+def test_untouched_release_scores_zero_without_crashing_the_grader(graded):
+    scores = graded["untouched_release"]["scores"]
+    assert scores is not None, "the untouched release got no grades at all"
+    assert set(scores) == set(graded["_autograded"])
+    earned = {gid: sm for gid, sm in scores.items() if sm[0] != 0}
+    assert not earned, f"the untouched release earns points:\n{_table(earned)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", [s for s, (_, spec) in EXAMPLES.items() if isinstance(spec, str)])
+def test_buggy_example_loses_points_in_its_own_cells(graded, student):
+    key = f"example_{student}"
+    if key not in graded:
+        pytest.skip("submitted/ has no examples yet (mlpkit examples --update)")
+    variant = V.load_variants(REPO, [EXAMPLES[student][1]])[0]
+    ok, failed, message = V.verdict(variant, graded[key]["scores"])
+    assert ok, f"{student}: {message}"
+
+
+@pytest.mark.slow
+def test_example_full_solution_and_untouched_release_grade_as_named(graded):
+    if "example_full_solution" not in graded:
+        pytest.skip("submitted/ has no examples yet (mlpkit examples --update)")
+    full = graded["example_full_solution"]["scores"]
+    assert full and all(s == m for s, m in full.values()), _table(full)
+    untouched = graded["example_untouched_release"]["scores"]
+    assert untouched and all(s == 0 for s, _ in untouched.values()), _table(untouched)
+
+
+# ------------------------------------------------------------ release checks
+
+@needs_lab
+@pytest.mark.slow
+def test_committed_release_equals_a_fresh_regeneration_and_leaks_nothing():
+    """`mlpkit release --check`: regenerates in a scratch course, compares, then leak-checks."""
+    proc = subprocess.run([sys.executable, "-m", "mlpkit", "--course", str(REPO), "release", "--check"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@needs_lab
+def test_release_has_no_solution_or_hidden_test_text():
+    from mlpkit.course import Course
+    from mlpkit.release import leak_check
+    if not RELEASE_NB.is_file():
+        pytest.fail("release/ is missing: run `mlpkit release` and commit it")
+    leaks = leak_check(Course(REPO))
+    assert not leaks, "\n".join(map(str, leaks))
+    # Independently of the line-based scan: no reference solution body survives in release/.
+    text = RELEASE_NB.read_text()
+    for gid, ref in V.reference_solutions(_source()).items():
+        body = [line.strip() for line in ref.splitlines() if len(line.strip()) > 30]
+        leaked = [line for line in body if line in text and line not in _public_lines()]
+        assert not leaked, f"{gid}: {leaked[:3]}"
+
+
+def _public_lines():
+    """Lines the source shows outside its secret regions (given code, stubs, test cells)."""
+    from mlpkit.course import regions
+    public = set()
+    for cell in _source().cells:
+        secret = {line.strip() for kind in ("solution", "hidden", "mark_scheme")
+                  for line in regions(cell.source, kind)}
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and not secret:
+            continue
+        public |= {line.strip() for line in cell.source.splitlines() if line.strip() not in secret}
+    return public
+
+
+@needs_lab
+def test_leak_scan_catches_a_planted_hidden_test_line(tmp_path):
+    """The release leak check fails when one hidden-test line is pasted into the release."""
+    from mlpkit.course import Course, read_notebook, regions, write_notebook
+    from mlpkit.release import leak_check
+    if not RELEASE_NB.is_file():
+        pytest.skip("no release/ yet")
+    hidden = next(line for cell in _source().cells for line in regions(cell.source, "hidden")
+                  if len(line.strip()) > 30)
+    planted = tmp_path / "release" / "mlp_lab"
+    shutil.copytree(RELEASE_NB.parent, planted)
+    assert not leak_check(Course(REPO), planted)
+    nb = read_notebook(planted / "mlp_lab.ipynb")
+    nb.cells[-1].source += "\n" + hidden
+    write_notebook(nb, planted / "mlp_lab.ipynb")
+    assert leak_check(Course(REPO), planted)

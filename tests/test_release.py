@@ -1,0 +1,77 @@
+"""mlpkit release: the student version carries no solution, hidden test or mark scheme."""
+import shutil
+
+import pytest
+from nbformat.v4 import new_output
+
+from conftest import REPO, lab_exists
+from mlpkit.cli import main
+from mlpkit.course import Course, grade_id, read_notebook, secret_lines, write_notebook
+from mlpkit.release import leak_check
+
+
+def test_release_strips_every_secret_of_the_toy_lab(shared_toy_course):
+    course = shared_toy_course
+    text = course.release_nb_path.read_text()
+    for secret in ("shifted_logits", "q_hidden_large", "r_hidden_axis", "noise_scale_for_toy",
+                   "Full marks for naming overflow", "BEGIN", "Subtracting the maximum"):
+        assert secret not in text
+    assert "rows of stable_softmax must sum to 1" in text     # visible tests stay
+    assert leak_check(course) == []
+    nb = course.release_notebook()
+    assert all(c.get("outputs") == [] and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code")
+
+
+def test_secret_lines_cover_solutions_hidden_tests_and_model_answers(shared_toy_course):
+    secrets = secret_lines(shared_toy_course.source_notebook())
+    assert secrets["exponentials = np.exp(shifted_logits)"] == "task0_stable_softmax_solution"
+    assert secrets['assert _grader.allclose(r_hidden_axis, 0.5), "stable_softmax ignores its axis argument"'] \
+        == "task0_softmax_axis"
+    assert secrets["Full marks for naming overflow of the exponential function."] == "task1_reflection"
+    assert secrets["Subtracting the maximum keeps exp from overflowing for large logits."] == "task1_reflection"
+    # Visible lines are not secrets, even inside a cell with a hidden region.
+    assert not any("rows of stable_softmax must sum to 1" in s for s in secrets)
+
+
+@pytest.mark.parametrize("leaked, why", [
+    ("    exponentials = np.exp(shifted_logits)", "text of task0_stable_softmax_solution"),
+    ("### BEGIN HIDDEN TESTS", "marker"),
+])
+def test_leak_check_names_the_cell_and_the_text(shared_toy_course, tmp_path, leaked, why):
+    course = shared_toy_course
+    release_copy = tmp_path / "release" / "mlp_lab"
+    shutil.copytree(course.release_dir, release_copy)
+    nb = read_notebook(release_copy / "mlp_lab.ipynb")
+    cell = next(c for c in nb.cells if grade_id(c) == "task0_softmax_sums_to_one")
+    cell.outputs = [new_output("stream", name="stdout", text=leaked + "\n")]
+    write_notebook(nb, release_copy / "mlp_lab.ipynb")
+    leaks = leak_check(course, release_copy)
+    assert [(x.cell, x.text) for x in leaks] == [("task0_softmax_sums_to_one", leaked.strip())]
+    assert why in str(leaks[0])
+
+
+def test_release_fails_loudly_when_a_given_file_holds_a_solution(toy_course, capsys):
+    course = toy_course
+    (course.source_dir / "reference.py").write_text(
+        "def stable_softmax(x, axis=-1):\n"
+        "    shifted_logits = np.asarray(x, dtype=float) - np.max(x, axis=axis, keepdims=True)\n")
+    assert main(["--course", str(course.root), "release"]) == 1
+    err = capsys.readouterr().err
+    assert "reference.py" in err and "shifted_logits = np.asarray" in err
+
+
+def test_release_check_detects_a_stale_release(shared_toy_course, tmp_path, capsys):
+    assert main(["--course", str(shared_toy_course.root), "release", "--check"]) == 0
+    course = Course(shutil.copytree(shared_toy_course.root, tmp_path / "course"))
+    nb = course.release_notebook()
+    nb.cells[0].source += "\nedited by hand"
+    write_notebook(nb, course.release_nb_path)
+    assert main(["--course", str(course.root), "release", "--check"]) == 1
+    assert "differs from a fresh generation: mlp_lab.ipynb" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not lab_exists(), reason="the lab notebook is not written yet")
+def test_committed_release_of_the_lab_is_up_to_date_and_leak_free(capsys):
+    # Update switch: `python -m mlpkit release` regenerates release/ from source/.
+    assert main(["--course", str(REPO), "release", "--check"]) == 0, capsys.readouterr().out

@@ -1,0 +1,29 @@
+"""Mutant: Adam with L2 added to the gradient (g + lambda theta), not AdamW's decoupled decay theta(1 - lr lambda)."""
+CELL = "task3_adamw_solution"
+FAILS = ["task3_adamw_trajectory", "task3_adamw_decoupled_weight_decay"]
+KNOCK_ON = []
+SOURCE = '''
+class AdamW(Task1):
+    def __init__(self, sizes, weight_decay=1e-2, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(sizes)
+        self.weight_decay, self.betas, self.eps = weight_decay, betas, eps
+        self.t = 0
+        self.m = [np.zeros_like(p) for p in self.weights + self.biases]
+        self.v = [np.zeros_like(p) for p in self.weights + self.biases]
+
+    def learning_step(self, x, y, learning_rate):
+        nabla_b, nabla_w = self.backprop(x, y)
+        self.t += 1
+        beta1, beta2 = self.betas
+        n = len(self.weights)
+        params, grads = self.weights + self.biases, nabla_w + nabla_b
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if i < n:
+                g = g + self.weight_decay * p          # BUG: coupled L2
+            self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
+            self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
+            m_hat = self.m[i] / (1 - beta1 ** self.t)
+            v_hat = self.v[i] / (1 - beta2 ** self.t)
+            params[i] = p - learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+        self.weights, self.biases = params[:n], params[n:]
+'''

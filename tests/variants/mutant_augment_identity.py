@@ -1,0 +1,8 @@
+"""Mutant: augment returns an unchanged copy of its input."""
+CELL = "task3_augment_solution"
+FAILS = ["task3_augment_changes_images", "task3_augment_reproducible"]
+KNOCK_ON = []
+SOURCE = '''
+def augment(x, rng):
+    return x.copy()
+'''

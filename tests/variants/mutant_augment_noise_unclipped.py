@@ -1,0 +1,8 @@
+"""Mutant: augment adds Gaussian pixel noise and forgets to clip, so values leave [0, 1]."""
+CELL = "task3_augment_solution"
+FAILS = ["task3_augment_shape_and_range"]
+KNOCK_ON = []
+SOURCE = '''
+def augment(x, rng):
+    return x + rng.normal(0.0, 0.1, size=x.shape)     # BUG: no np.clip
+'''

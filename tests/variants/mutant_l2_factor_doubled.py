@@ -1,0 +1,25 @@
+"""Mutant: the weight gradient gets 2 * l2_factor * W (the derivative of l2_factor * ||W||^2, not of the stated (l2_factor / 2) * ||W||^2)."""
+CELL = "task2_l2_momentum_solution"
+FAILS = [
+    "task2_trajectory_matches_sgd",
+    "task2_l2_through_momentum_buffer",
+    "task2_momentum_zero_is_sgd_plus_l2",
+]
+KNOCK_ON = []
+SOURCE = '''
+class Task2(Network):
+    def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):
+        super().__init__(sizes)
+        self.l2_factor = l2_factor
+        self.momentum = momentum
+        self.velocity_w = [np.zeros_like(w) for w in self.weights]
+        self.velocity_b = [np.zeros_like(b) for b in self.biases]
+
+    def learning_step(self, x, y, learning_rate):
+        nabla_b, nabla_w = self.backprop(x, y)
+        for i in range(len(self.weights)):
+            self.velocity_w[i] = self.momentum * self.velocity_w[i] + nabla_w[i] + 2 * self.l2_factor * self.weights[i]  # BUG
+            self.velocity_b[i] = self.momentum * self.velocity_b[i] + nabla_b[i]
+            self.weights[i] = self.weights[i] - learning_rate * self.velocity_w[i]
+            self.biases[i] = self.biases[i] - learning_rate * self.velocity_b[i]
+'''

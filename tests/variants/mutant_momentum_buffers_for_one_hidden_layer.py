@@ -1,0 +1,22 @@
+"""Mutant: Task2 creates momentum buffers for the first two weight matrices only (written for a (784, 30, 10) net), so deeper networks crash."""
+CELL = "task2_l2_momentum_solution"
+FAILS = ["task2_trajectory_matches_sgd", "task4_deep_training_reduces_loss"]
+KNOCK_ON = []
+SOURCE = '''
+class Task2(Network):
+    def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):
+        super().__init__(sizes)
+        self.l2_factor = l2_factor
+        self.momentum = momentum
+        # BUG: one hidden layer assumed, so at most two weight matrices
+        self.velocity_w = [np.zeros_like(w) for w in self.weights[:2]]
+        self.velocity_b = [np.zeros_like(b) for b in self.biases[:2]]
+
+    def learning_step(self, x, y, learning_rate):
+        nabla_b, nabla_w = self.backprop(x, y)
+        for i in range(len(self.weights)):
+            self.velocity_w[i] = self.momentum * self.velocity_w[i] + nabla_w[i] + self.l2_factor * self.weights[i]
+            self.velocity_b[i] = self.momentum * self.velocity_b[i] + nabla_b[i]
+            self.weights[i] = self.weights[i] - learning_rate * self.velocity_w[i]
+            self.biases[i] = self.biases[i] - learning_rate * self.velocity_b[i]
+'''

@@ -1,0 +1,22 @@
+"""Mutant: momentum as an exponential moving average, v = mu v + (1 - mu) g (dampening = momentum, not 0)."""
+CELL = "task2_l2_momentum_solution"
+FAILS = ["task2_trajectory_matches_sgd", "task2_l2_through_momentum_buffer"]
+KNOCK_ON = []
+SOURCE = '''
+class Task2(Network):
+    def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):
+        super().__init__(sizes)
+        self.l2_factor = l2_factor
+        self.momentum = momentum
+        self.velocity_w = [np.zeros_like(w) for w in self.weights]
+        self.velocity_b = [np.zeros_like(b) for b in self.biases]
+
+    def learning_step(self, x, y, learning_rate):
+        nabla_b, nabla_w = self.backprop(x, y)
+        mu = self.momentum
+        for i in range(len(self.weights)):
+            self.velocity_w[i] = mu * self.velocity_w[i] + (1 - mu) * (nabla_w[i] + self.l2_factor * self.weights[i])  # BUG
+            self.velocity_b[i] = mu * self.velocity_b[i] + (1 - mu) * nabla_b[i]
+            self.weights[i] = self.weights[i] - learning_rate * self.velocity_w[i]
+            self.biases[i] = self.biases[i] - learning_rate * self.velocity_b[i]
+'''

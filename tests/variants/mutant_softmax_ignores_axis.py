@@ -1,0 +1,9 @@
+"""Mutant: softmax always normalises over the last axis, whatever `axis` says."""
+CELL = "task0_stable_softmax_solution"
+FAILS = ["task0_softmax_matches_reference"]
+KNOCK_ON = []
+SOURCE = '''
+def stable_softmax(x, axis=-1):
+    exps = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return exps / np.sum(exps, axis=-1, keepdims=True)
+'''

@@ -1,0 +1,10 @@
+"""Mutant: softmax shifts its input in place (`x -= max`), so the caller's array changes."""
+CELL = "task0_stable_softmax_solution"
+FAILS = ["task0_softmax_input_unchanged"]
+KNOCK_ON = []
+SOURCE = '''
+def stable_softmax(x, axis=-1):
+    x -= np.max(x, axis=axis, keepdims=True)
+    exps = np.exp(x)
+    return exps / np.sum(exps, axis=axis, keepdims=True)
+'''

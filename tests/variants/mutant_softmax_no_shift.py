@@ -1,0 +1,9 @@
+"""Mutant: softmax exponentiates without subtracting the max, so large inputs overflow to inf/inf = NaN."""
+CELL = "task0_stable_softmax_solution"
+FAILS = ["task0_softmax_no_overflow"]
+KNOCK_ON = ["task1_feedforward_probabilities"]
+SOURCE = '''
+def stable_softmax(x, axis=-1):
+    exps = np.exp(x)
+    return exps / np.sum(exps, axis=axis, keepdims=True)
+'''
