@@ -52,7 +52,8 @@ def main():
         shutil.rmtree(base, ignore_errors=True)
     canaries = (suite.SOLUTION_CANARY, suite.GRADEBOOK_CANARY, suite.OTHER_CANARY, suite.HOME_CANARY,
                 suite.ENV_CANARY)
-    print(f"course files unchanged: {course_intact}; connections accepted by the host listener: "
+    print(f"course files unchanged: {course_intact}; connections accepted by the host listeners "
+          f"(TCP on loopback, unix socket): "
           f"{listener.accepted}")
     print()
     print("| attack | outcome of the attacking cell(s) | events | later cell ran | leak | scan | s |")

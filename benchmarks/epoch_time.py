@@ -12,7 +12,8 @@ float32, with softmax + cross-entropy like `Task1` (and sigmoid + MSE like
 `Network`). PyTorch rows appear only where torch imports (an optional dependency).
 
 Timing: one warm-up epoch, then the median (and min) of `--epochs` epochs.
-Threads: numpy's BLAS and torch both get `--threads` (default: all cores), set through
+Threads: numpy's BLAS and torch both get `--threads` (default: all cores, then again
+with 1 thread, each in its own process), set through
 threadpoolctl when installed (else OPENBLAS/OMP/MKL_NUM_THREADS before numpy loads)
 and `torch.set_num_threads`; the table says what each library reports.
 OPENBLAS_CORETYPE (set on some machines; it forces slower BLAS kernels) is left as
@@ -189,6 +190,19 @@ def print_table(rows, reference_label="Task1", torch_label=("PyTorch softmax+CE"
               f"{'met' if ratio <= 1.0 else 'NOT met'})")
 
 
+def _without_threads(argv):
+    """The command line minus its --threads option (either spelling)."""
+    out, skip = [], False
+    for arg in (sys.argv[1:] if argv is None else argv):
+        if skip:
+            skip = False
+        elif arg == "--threads":
+            skip = True
+        elif not arg.startswith("--threads="):
+            out.append(arg)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--course", type=Path, default=REPO, help="course root (default: this repo)")
@@ -196,7 +210,9 @@ def main(argv=None) -> int:
     parser.add_argument("--images", type=int, default=60_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs (after one warm-up)")
-    parser.add_argument("--threads", type=int, default=cpu_count(), help="threads for numpy's BLAS and torch")
+    parser.add_argument("--threads", default=",".join(dict.fromkeys([str(cpu_count()), "1"])),
+                        help="threads for numpy's BLAS and torch; a comma-separated list measures each "
+                             "in turn (default: all cores, then 1)")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch rows")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of a Task1 epoch")
     parser.add_argument("--numpy-only", action="store_true", help=argparse.SUPPRESS)
@@ -204,6 +220,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.small:
         args.images, args.epochs = 6_000, 3
+    settings = [int(n) for n in str(args.threads).split(",") if n]
+    if len(settings) > 1:  # thread pools are set before numpy loads: one child process per setting
+        status = 0
+        for n in settings:
+            child = [sys.executable, __file__, *_without_threads(argv), f"--threads={n}"]
+            status = max(status, subprocess.run(child).returncode)
+            print()
+        return status
+    args.threads = settings[0]
 
     threads_numpy = limit_threads(args.threads)
     from notebook_code import notebook_namespace

@@ -189,17 +189,52 @@ def breakdown(root, student, sandbox):
     nb = A.sanitised_notebook(course, api, student)
     steps.append(("sanitise (nbgrader's sanitize preprocessors)", time.perf_counter() - t0, "in-process"))
     with tempfile.TemporaryDirectory(prefix="mlpkit-breakdown-") as tmp:
-        work = A.prepare_workdir(course, student, tmp)
+        work = A.prepare_workdir(course, api, student, tmp)
         trivial = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
         trivial.metadata = nb.metadata
         for label, mode in (("runner + kernel start, sandbox off (1 empty cell)", "off"),
                             (f"runner + kernel start, sandbox {sandbox} (1 empty cell)", sandbox)):
             _, report = run_notebook(trivial, work, sandbox=mode, env={"NBGRADER_EXECUTION": "autograde"})
             steps.append((label, report["seconds"], f"run_notebook, sandboxed={report['sandboxed']}"))
-        by_kind = run_cells(nb, work, grading=True, timeout=300)
+        by_kind = run_cells(nb, work, grading=True, timeout=300, progress=False)
+    steps += record_profile(course, api, student, sandbox)
     for kind, seconds in by_kind["by_kind"].items():
         steps.append((f"  cells: {kind}", seconds, "nbclient per-cell timing, unsandboxed"))
     steps.append(("  kernel start + shutdown (nbclient)", by_kind["overhead"], "nbclient, unsandboxed"))
+    return steps
+
+
+# Parts of the recording step, found by cProfile: (label, file name part, function name).
+RECORD_PARTS = (
+    ("cell metadata validation (jsonschema, 2x per notebook)", "nbgraderformat/common.py", "validate_nb"),
+    ("test cells restored from the gradebook (OverwriteCells)", "preprocessors/overwritecells.py", "preprocess"),
+    ("cached run looked up and grafted (SandboxedExecute)", "mlpkit/execute.py", "preprocess"),
+    ("grades saved (SaveAutoGrades, SQLite)", "saveautogrades.py", "preprocess"),
+    ("grades saved (AtomicSaveAutoGrades, SQLite)", "mlpkit/course.py", "preprocess"),
+    ("scores read back (read_scores)", "mlpkit/autograde.py", "read_scores"),
+)
+
+
+def record_profile(course, api, student, sandbox):
+    """The recording step of one student again, in-process under cProfile, split into its parts."""
+    import cProfile
+    import pstats
+
+    from mlpkit import autograde as A
+    A._configure_execute(api, course, sandbox, course.cache_dir / "exec")
+    A.record(course, api, student, A.StudentResult(student))  # warm: imports, caches
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    A.record(course, api, student, A.StudentResult(student))
+    prof.disable()
+    total = time.perf_counter() - t0
+    stats = pstats.Stats(prof).stats
+    steps = [("record again, in-process (warm, under cProfile)", total, "cProfile, inflates Python-heavy code")]
+    for label, file_part, func in RECORD_PARTS:
+        seconds = sum(v[3] for (path, _, name), v in stats.items() if name == func and file_part in path)
+        if seconds:
+            steps.append((f"  {label}", seconds, "cProfile cumulative"))
     return steps
 
 

@@ -65,11 +65,20 @@ def cell_kind(cell, first_code):
     return "set-up cell (imports, data)" if first_code else "other cells (given code, experiments)"
 
 
-def run_cells(nb, workdir, grading, timeout):
+def run_cells(nb, workdir, grading, timeout, progress=True):
     """Execute `nb` (modified in place) with nbclient in `workdir`; return figures and per-cell times."""
     from nbclient import NotebookClient
+    started = time.perf_counter()
+
+    def report(cell, cell_index, **_):
+        # On stderr as it goes, so a run that is stopped early still says where the time went.
+        gid = (cell.get("metadata", {}).get("nbgrader", {}) or {}).get("grade_id") or "-"
+        print(f"  [{time.perf_counter() - started:7.1f} s] cell {cell_index:3d} {gid:38s} {_seconds(cell):7.2f} s",
+              file=sys.stderr, flush=True)
+
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            record_timing=True, resources={"metadata": {"path": str(workdir)}})
+                            record_timing=True, resources={"metadata": {"path": str(workdir)}},
+                            on_cell_executed=report if progress else None)
     with kernel_environment(grading):
         t0 = time.perf_counter()
         client.execute()

@@ -84,7 +84,7 @@ def add_arguments(parser):
                         help="skip students whose notebook and the source notebook are unchanged "
                              "since their last grading")
     parser.add_argument("--force", action="store_true",
-                        help="ignore cached executions and run every notebook again")
+                        help="ignore the cached runs of the selected students and execute their notebooks again")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -121,14 +121,18 @@ def grade_all(course, students=None, jobs=None, sandbox="auto", progress=True,
     sync_gradebook(course)
     release_nb = _release_notebook(course)
     source_sha = sha256_file(course.source_nb_path)
-    students = list(dict.fromkeys(students or all_students(course)))
+    known = all_students(course)
+    if students:
+        # A typo must not create a phantom student with zeros in the gradebook.
+        for student in [s for s in students if s not in known]:
+            print(f"autograde: no submission and no gradebook entry for {student!r}: skipped", file=sys.stderr)
+        students = list(dict.fromkeys(s for s in students if s in known))
+    else:
+        students = known
     if not students:
         print("autograde: no submissions under submitted/", file=sys.stderr)
         return {}
     exec_cache = course.cache_dir / "exec"
-    if force and exec_cache.exists():
-        import shutil
-        shutil.rmtree(exec_cache)
     exec_cache.mkdir(parents=True, exist_ok=True)
     course.grading_dir.mkdir(parents=True, exist_ok=True)
 
@@ -164,7 +168,8 @@ def grade_all(course, students=None, jobs=None, sandbox="auto", progress=True,
 
     # 2. execute in parallel (fills the cache nbgrader's execute step reads)
     jobs = jobs or _cpu_count()
-    execute_all(course, api, [s for s in todo if s in staged], results, jobs, sandbox, exec_cache, progress)
+    execute_all(course, api, [s for s in todo if s in staged], results, jobs, sandbox, exec_cache, progress,
+                force=force)
 
     # 3. record sequentially through nbgrader
     bar = _bar(progress, len(todo), "recording grades")
@@ -263,7 +268,10 @@ def stage(course, student, release_nb, res):
     res.status += [f for f in norm.flags if f not in res.status]
     res.notes += norm.notes
     write_notebook(norm.nb, dest / f"{NOTEBOOK}.ipynb")
-    res.tampering = scan_findings(norm.nb) if "invalid notebook" not in norm.flags else []
+    try:
+        res.tampering = scan_findings(norm.nb) if "invalid notebook" not in norm.flags else []
+    except Exception as exc:  # the scan is advice for the instructor; grading goes on without it
+        res.notes.append(f"tampering scan failed: {type(exc).__name__}: {exc}")
     return dest
 
 
@@ -311,7 +319,7 @@ def sanitised_notebook(course, api, student):
     return nbformat.reads(nbformat.writes(nb), as_version=4)
 
 
-def prepare_workdir(course, student, parent):
+def prepare_workdir(course, api, student, parent):
     """A scratch copy of what nbgrader puts next to the autograded notebook:
     the student's files, then the source's given files on top."""
     import shutil
@@ -319,7 +327,7 @@ def prepare_workdir(course, student, parent):
     work = Path(parent) / student
     work.mkdir(parents=True)
     staged = course.root / STAGED / student / course.assignment
-    ignore = list(course.load_config().CourseDirectory.get("ignore", [])) + ["*.ipynb"]
+    ignore = list(api.coursedir.ignore) + ["*.ipynb"]
     for folder in (staged, course.source_dir):   # same order and filter as nbgrader's copies
         for f in find_all_files(str(folder), ignore):
             target = work / os.path.relpath(f, folder)
@@ -344,7 +352,9 @@ def _execute_job(job):
     return student, report
 
 
-def execute_all(course, api, students, results, jobs, sandbox, exec_cache, progress):
+def execute_all(course, api, students, results, jobs, sandbox, exec_cache, progress, force=False):
+    """Run the students' sanitised notebooks in `jobs` processes through the cache.
+    force: drop their cached runs first (only theirs), so they run again."""
     import tempfile
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing
@@ -361,7 +371,10 @@ def execute_all(course, api, students, results, jobs, sandbox, exec_cache, progr
             t0 = time.perf_counter()
             try:
                 nb = sanitised_notebook(course, api, student)
-                work = prepare_workdir(course, student, tmp)
+                if force:
+                    from mlpkit.execute import cache_key
+                    (exec_cache / f"{cache_key(nb)}.json").unlink(missing_ok=True)
+                work = prepare_workdir(course, api, student, tmp)
                 import nbformat
                 jobs_list.append((student, nbformat.writes(nb), str(work), str(exec_cache), kwargs))
                 results[student].timings["sanitise"] = round(time.perf_counter() - t0, 3)

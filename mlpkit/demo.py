@@ -25,11 +25,11 @@ def run(args):
     t0 = time.perf_counter()
     try:
         course.check()
+        if not course.submitted_students():
+            raise CourseError("no submissions under submitted/ (run `mlpkit examples --update`)")
         print("== release", flush=True)
         release.release(course)
         print(f"released {course.release_nb_path.relative_to(course.root)}; leak check passed")
-        if not course.submitted_students():
-            raise CourseError("no submissions under submitted/ (run `mlpkit examples`)")
         print("\n== autograde", flush=True)
         results = autograde.grade_all(course, jobs=args.jobs, sandbox=args.sandbox, progress=not args.quiet)
         print(autograde.summary_table(results))

@@ -1,5 +1,7 @@
 """Execute a notebook safely: in the bubblewrap sandbox, with limits, cached by code.
 
+    python -m mlpkit.execute path/to/notebook.ipynb [--out executed.ipynb] [--sandbox require]
+
 - `run_notebook(nb, workdir, ...) -> (executed_nb, report)` runs one notebook;
 - `run_notebook_cached(nb, workdir, cache_dir, ...)` the same, through a cache keyed
   by `cache_key(nb)` (the code cells' sources);
@@ -11,8 +13,9 @@ never a file inside the sandbox); the working files of `workdir` are copied into
 fresh scratch folder, which is all the student code sees of the course (see
 mlpkit/sandbox.py and docs/sandbox.md). `report = {"sandboxed": bool, "events":
 [{"cell": i, "kind": "error|timeout|kernel_died|output_truncated|limit", "message":
-str}], "seconds": float}` plus `limits`, `uid_separation` and `complete` (False when
-the run broke down for reasons outside the notebook, such runs are not cached).
+str}], "seconds": float}` plus `uid_separation`, `seccomp`, `limits`, `timings`
+(runner start, kernel start, total) and `complete` (False when the run broke down
+for reasons outside the notebook; such runs are not cached).
 Student faults never raise.
 """
 import copy
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the runner's semantics change: cached runs of older kits are then ignored.
 CACHE_SALT = f"mlpkit-execute-{__version__}-runner-1"
+SANDBOX_MODES = ("auto", "require", "off")
 WALL_SLACK = 30          # seconds beyond the notebook timeout before the whole sandbox is killed
 IGNORED_FILES = (".ipynb_checkpoints", "__pycache__", ".DS_Store")
 
@@ -112,12 +116,14 @@ def run_notebook(nb, workdir, *, cell_timeout=30, notebook_timeout=180, sandbox=
     """
     import nbformat
 
+    if sandbox not in SANDBOX_MODES:
+        raise ValueError(f"sandbox must be one of {SANDBOX_MODES}, not {sandbox!r}")
     start = time.monotonic()
     env = dict(env or {})
     nbgrader_execution = env.pop("NBGRADER_EXECUTION", os.environ.get("NBGRADER_EXECUTION") or "autograde")
     if course_root is None and workdir is not None:
         course_root = _course_root_of(workdir)
-    nb_in = copy.deepcopy(nb)
+    nb_in = nbformat.from_dict(copy.deepcopy(nb))
     events, timings = [], {}
     with tempfile.TemporaryDirectory(prefix="mlpkit-run-") as tmp:
         staging = Path(tmp) / "given"
@@ -130,19 +136,24 @@ def run_notebook(nb, workdir, *, cell_timeout=30, notebook_timeout=180, sandbox=
             message = UNSANDBOXED_WARNING.format(detail=_sandbox.probe()[1])
             log.warning(message)
             warnings.warn(message, RuntimeWarning, stacklevel=2)
-        payload = nbformat.writes(nb_in).encode("utf-8")
-        proc = subprocess.Popen(plan.argv, cwd=plan.cwd, env=plan.env, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        payload = json.dumps(nb_in).encode("utf-8")
         wall = notebook_timeout + WALL_SLACK
+        out, err, returncode = b"", b"", None
         try:
-            out, err = proc.communicate(payload, timeout=wall)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            out, err = proc.communicate()
-            events.append({"cell": None, "kind": "limit",
-                           "message": f"the whole run passed the wall-clock limit ({wall:g} s) and was killed"})
-        finally:
-            _kill_group(proc)  # nothing of the run outlives it
+            proc = plan.start(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as e:  # e.g. bwrap vanished: a fault of the machine, not of the student
+            err = str(e).encode()
+        else:
+            try:
+                out, err = proc.communicate(payload, timeout=wall)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                out, err = proc.communicate()
+                events.append({"cell": None, "kind": "limit",
+                               "message": f"the whole run passed the wall-clock limit ({wall:g} s) and was killed"})
+            finally:
+                _kill_group(proc)  # nothing of the run outlives it
+            returncode = proc.returncode
         executed, complete = None, False
         try:
             result = json.loads(out.decode("utf-8"))
@@ -152,13 +163,13 @@ def run_notebook(nb, workdir, *, cell_timeout=30, notebook_timeout=180, sandbox=
             complete = not events or all(e["kind"] != "limit" or e["cell"] is not None for e in events)
         except (ValueError, KeyError, UnicodeDecodeError):
             tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
-            log.error("notebook runner gave no usable result (exit %s): %s", proc.returncode, " | ".join(tail))
+            log.error("notebook runner gave no usable result (exit %s): %s", returncode, " | ".join(tail))
             executed = nb_in
             _fail_all_cells(executed, "DeadKernelError",
                             "The notebook could not be executed (the run was killed or crashed).")
             events.append({"cell": None, "kind": "kernel_died",
-                           "message": f"runner gave no usable result (exit status {proc.returncode})"})
-    report = {"sandboxed": plan.sandboxed, "uid_separation": plan.uid_separation,
+                           "message": f"runner gave no usable result (exit status {returncode})"})
+    report = {"sandboxed": plan.sandboxed, "uid_separation": plan.uid_separation, "seccomp": bool(plan.seccomp),
               "events": events, "seconds": round(time.monotonic() - start, 3),
               "limits": plan.limits, "complete": complete, "timings": timings}
     return executed, report
@@ -240,14 +251,14 @@ def run_notebook_cached(nb, workdir, cache_dir, **kw):
 
 def _make_preprocessor():
     from nbgrader.preprocessors import NbGraderPreprocessor
-    from traitlets import Integer, Unicode, default
+    from traitlets import Enum, Integer, Unicode, default
 
     class SandboxedExecute(NbGraderPreprocessor):
         """nbgrader's execute step, run in mlpkit's sandbox (see mlpkit/execute.py)."""
 
         timeout = Integer(30, help="Seconds each cell may run.").tag(config=True)
         notebook_timeout = Integer(180, help="Seconds the whole notebook may run.").tag(config=True)
-        sandbox = Unicode("auto", help='"auto", "require" or "off" (see docs/sandbox.md).').tag(config=True)
+        sandbox = Enum(SANDBOX_MODES, "auto", help='"auto", "require" or "off" (see docs/sandbox.md).').tag(config=True)
         cache_dir = Unicode(help="Folder of cached runs (default: $MLPKIT_CACHE_DIR; empty: no cache).").tag(config=True)
         report_dir = Unicode(help="Folder for <student>.exec.json reports (default: $MLPKIT_REPORT_DIR).").tag(config=True)
 
@@ -278,6 +289,26 @@ def _make_preprocessor():
     return SandboxedExecute
 
 
+def main(argv=None):
+    """Run one notebook with the files of its folder; print the report as JSON."""
+    import argparse
+    import nbformat
+    p = argparse.ArgumentParser(prog="python -m mlpkit.execute", description=main.__doc__)
+    p.add_argument("notebook", type=Path)
+    p.add_argument("--out", type=Path, help="write the executed notebook here")
+    p.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto")
+    p.add_argument("--timeout", type=int, default=30, help="seconds per cell")
+    p.add_argument("--notebook-timeout", type=int, default=180)
+    args = p.parse_args(argv)
+    nb = nbformat.read(str(args.notebook), as_version=4)
+    executed, report = run_notebook(nb, args.notebook.parent, cell_timeout=args.timeout,
+                                    notebook_timeout=args.notebook_timeout, sandbox=args.sandbox)
+    if args.out:
+        nbformat.write(executed, str(args.out))
+    print(json.dumps(report, indent=1))
+    return 0 if report["complete"] else 1
+
+
 def __getattr__(name):
     # PEP 562: nbgrader imports "mlpkit.execute.SandboxedExecute" by name; build it on first use
     # so `import mlpkit.execute` does not pull in nbgrader and nbconvert.
@@ -286,3 +317,8 @@ def __getattr__(name):
         globals()[name] = cls
         return cls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main())

@@ -13,7 +13,9 @@ status flags that end up in the CSV:
 | nbgrader cells reordered/duplicated | release order, first copy kept          | `cells repaired`  |
 | a locked or test cell edited        | kept here; nbgrader restores the source | `test cell edited`|
 
-Cells the student added stay right after the cell they followed. The original
+Cells the student added stay right after the cell they followed, except code
+above the first nbgrader cell (the locked set-up), which would run before the
+set-up captures the grader's private references: it moves below it. The original
 file is never modified (autograde grades a staged copy). Used by autograde:
 
     from mlpkit.normalize import normalize
@@ -109,10 +111,17 @@ def repair(nb, release_nb):
     if seen_order != present:
         result.flag(REPAIRED, "nbgrader cells were reordered; put back in release order")
 
-    cells = list(head)
+    # Code above the first locked cell would run before the set-up cell captures the
+    # grader's private references (`_grader`), so it moves below that cell.
+    early_code = [c for c in head if c.cell_type == "code"]
+    cells = [c for c in head if c.cell_type != "code"]
+    if early_code:
+        result.flag(REPAIRED, f"{len(early_code)} code cell(s) added above {release_ids[0]} moved below it")
     for gid in release_ids:
         if gid in segments:
             cell, *followers = segments[gid]
+            if early_code:
+                followers, early_code = early_code + followers, []
             released = by_release_id[gid]
             if is_locked(released) and _normalised(cell.source) != _normalised(released.source):
                 result.flag(TEST_EDITED, f"locked cell {gid} was edited; nbgrader restores it from source")
@@ -128,6 +137,8 @@ def repair(nb, release_nb):
         else:
             cells.append(copy.deepcopy(by_release_id[gid]))
             result.flag(REPAIRED, f"deleted cell {gid} re-inserted from the release notebook")
+            cells.extend(early_code)
+            early_code = []
 
     out = copy.deepcopy(nb)
     out.cells = cells

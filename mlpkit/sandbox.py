@@ -12,7 +12,8 @@ Layers (all set up here, enforced by the kernel of the OS):
   size-limited tmpfs holding the working directory /tmp/work (a copy of the
   notebook's files, never the notebook itself);
 - network namespace (loopback only), pid namespace (the sandbox dies as a whole),
-  ipc and uts namespaces, no capabilities for student code;
+  ipc and uts namespaces, no capabilities for student code, and a seccomp filter
+  refusing unix sockets (reachable through any read-only mount);
 - a unique unprivileged uid for the kernel (when the grader is root): student code
   cannot signal, trace or write to the runner that reports its results, and
   RLIMIT_NPROC (not enforced for root) stops fork bombs;
@@ -24,6 +25,7 @@ import itertools
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import threading
@@ -41,8 +43,9 @@ SANDBOX_HOME = "/tmp/home"
 SANDBOX_MPLCACHE = "/tmp/.mplcache"  # read-only font list, copied into the fresh MPLCONFIGDIR
 
 # Folders hidden behind an empty tmpfs besides the course root and the grader's HOME
-# (/srv holds nbgrader's exchange; /mnt and /media are where shares get mounted).
-ALWAYS_HIDDEN = ("/root", "/home", "/srv", "/mnt", "/media")
+# (/srv holds nbgrader's exchange; /mnt and /media are where shares get mounted; /run
+# holds daemons' unix sockets, which a read-only mount does not stop anyone connecting to).
+ALWAYS_HIDDEN = ("/root", "/home", "/srv", "/mnt", "/media", "/run")
 # The kit's own checkout is a course too (source/ holds the reference solutions).
 KIT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,34 +86,127 @@ class Plan:
     sandboxed: bool
     uid_separation: bool
     limits: dict = field(default_factory=dict)
+    seccomp: bytes = None  # BPF program handed to bwrap --seccomp through a pipe
+
+    def start(self, **popen_kw):
+        """Popen the run (in a new session, so the caller can kill its whole group)."""
+        argv = list(self.argv)
+        if not self.seccomp:
+            return subprocess.Popen(argv, cwd=self.cwd, env=self.env, start_new_session=True, **popen_kw)
+        read_end, write_end = os.pipe()
+        try:
+            os.write(write_end, self.seccomp)  # a few dozen bytes: fits the pipe buffer
+            os.close(write_end)
+            argv[1:1] = ["--seccomp", str(read_end)]
+            return subprocess.Popen(argv, cwd=self.cwd, env=self.env, start_new_session=True,
+                                    pass_fds=(read_end,), **popen_kw)
+        finally:
+            os.close(read_end)
+
+
+# seccomp: refuse socket(AF_UNIX, ...) so student code cannot reach daemons listening on
+# unix sockets that a read-only mount leaves reachable. socketpair() (asyncio, zmq) stays
+# allowed, so does every other family (the network namespace has only loopback).
+_AUDIT_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}  # arch id, socket nr
+_SECCOMP_RET_ALLOW = 0x7FFF0000
+_SECCOMP_RET_EACCES = 0x00050000 | 13
+_X32_SYSCALL_BIT = 0x40000000
+
+
+def seccomp_program(machine=None):
+    """Classic BPF for bwrap --seccomp on this architecture, or None where unknown."""
+    arch = _AUDIT_ARCH.get(machine or os.uname().machine)
+    if arch is None:
+        return None
+    audit_arch, socket_nr = arch
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06   # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    program = [
+        (ld, 0, 0, 4),                        # 0: A = arch
+        (jeq, 0, 6, audit_arch),              # 1: other ABI (e.g. i386 emulation) -> deny all
+        (ld, 0, 0, 0),                        # 2: A = syscall nr
+        (jge, 4, 0, _X32_SYSCALL_BIT),        # 3: x32 syscalls -> deny
+        (jeq, 0, 2, socket_nr),               # 4: not socket() -> allow
+        (ld, 0, 0, 16),                       # 5: A = args[0] (low word): the family
+        (jeq, 1, 0, 1),                       # 6: AF_UNIX -> deny
+        (ret, 0, 0, _SECCOMP_RET_ALLOW),      # 7
+        (ret, 0, 0, _SECCOMP_RET_EACCES),     # 8
+    ]
+    return b"".join(struct.pack("<HBBI", *insn) for insn in program)
 
 
 _probe_cache = {}
 
 
-def probe(course_root=None):
+def probe():
     """Return (usable, detail): can bubblewrap build our sandbox on this machine?"""
+    return _probe()[:2]
+
+
+def uid_separation_available():
+    """Can the kernel run as its own unprivileged uid (grader is root, setpriv works in bwrap)?"""
+    return _probe()[2]
+
+
+def seccomp_available():
+    """Does bwrap accept our seccomp program here (see seccomp_program)?"""
+    key = ("seccomp", os.geteuid())
+    if key not in _probe_cache:
+        program = seccomp_program()
+        ok = False
+        if program is not None and probe()[0]:
+            cmd = [shutil.which("bwrap"), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                   "--unshare-net", "--unshare-pid", "--die-with-parent", "--", "/bin/true"]
+            if os.geteuid() != 0:
+                cmd.insert(1, "--unshare-user")
+            plan = Plan(argv=cmd, cwd="/", env={"PATH": os.environ.get("PATH", "")}, sandboxed=True,
+                        uid_separation=False, seccomp=program)
+            try:
+                proc = plan.start(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                ok = proc.wait(timeout=20) == 0
+            except (OSError, subprocess.TimeoutExpired):
+                ok = False
+        _probe_cache[key] = ok
+    return _probe_cache[key]
+
+
+def _probe():
     key = os.geteuid()
-    if key in _probe_cache:
-        return _probe_cache[key]
+    if key not in _probe_cache:
+        _probe_cache[key] = _run_probe()
+    return _probe_cache[key]
+
+
+def _run_probe():
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        result = (False, "bubblewrap (bwrap) is not installed")
-    else:
-        cmd = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-               "--unshare-net", "--unshare-pid", "--die-with-parent", "--", "/bin/true"]
-        if os.geteuid() != 0:
-            cmd.insert(1, "--unshare-user")
+        return False, "bubblewrap (bwrap) is not installed", False
+    base = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+            "--unshare-net", "--unshare-pid", "--die-with-parent"]
+    if os.geteuid() != 0:
+        base.insert(1, "--unshare-user")
+
+    def works(cmd):
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
-            ok = proc.returncode == 0
-            result = (ok, "bubblewrap works" if ok else f"bubblewrap failed: {proc.stderr.strip()}")
+            return proc.returncode == 0, proc.stderr.strip()
         except (OSError, subprocess.TimeoutExpired) as e:
-            result = (False, f"bubblewrap failed: {e}")
-    if result[0] and os.geteuid() == 0 and shutil.which("setpriv") is None:
-        result = (True, "bubblewrap works, but setpriv (util-linux) is missing: no uid separation")
-    _probe_cache[key] = result
-    return result
+            return False, str(e)
+
+    ok, err = works(base + ["--", "/bin/true"])
+    if not ok:
+        return False, f"bubblewrap failed: {err}", False
+    if os.geteuid() != 0:
+        return True, "bubblewrap works (user namespace; no uid separation without root)", False
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return True, "bubblewrap works, but setpriv (util-linux) is missing: no uid separation", False
+    # The exact recipe of build_command: keep SETUID/SETGID, then drop to a spare uid.
+    uid = str(_UID_BASE + os.getpid() * 8 + 7)
+    ok, err = works(base + ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--", setpriv,
+                            f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "/bin/true"])
+    if not ok:
+        return True, f"bubblewrap works, but dropping to another uid failed ({err}): no uid separation", False
+    return True, "bubblewrap works, with uid separation", True
 
 
 _mpl_cache = {}
@@ -230,7 +326,7 @@ def build_command(*, runner_args, staging, course_root, nbgrader_execution="auto
         return _unsandboxed(runner_args, staging, nbgrader_execution, limits, notebook_timeout, env_extra)
 
     root = os.geteuid() == 0
-    uid_separation = root and shutil.which("setpriv") is not None
+    uid_separation = uid_separation_available()
     argv = [shutil.which("bwrap"), "--die-with-parent", "--new-session",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
@@ -265,7 +361,8 @@ def build_command(*, runner_args, staging, course_root, nbgrader_execution="auto
         runner += ["--kernel-uid", str(uid), "--kernel-gid", str(uid)]
     argv += ["--"] + runner + list(runner_args)
     return Plan(argv=argv, cwd="/", env=env, sandboxed=True, uid_separation=uid_separation,
-                limits=limits.rlimits(notebook_timeout, with_nproc=uid_separation))
+                limits=limits.rlimits(notebook_timeout, with_nproc=uid_separation),
+                seccomp=seccomp_program() if seccomp_available() else None)
 
 
 def _unsandboxed(runner_args, staging, nbgrader_execution, limits, notebook_timeout, env_extra):
@@ -287,7 +384,8 @@ def _unsandboxed(runner_args, staging, nbgrader_execution, limits, notebook_time
 def main():
     usable, detail = probe()
     print(f"sandbox usable: {usable} ({detail})")
-    print(f"uid separation: {usable and os.geteuid() == 0 and shutil.which('setpriv') is not None}")
+    print(f"uid separation: {uid_separation_available()}")
+    print(f"seccomp filter (no unix sockets): {seccomp_available()}")
     print(f"interpreter folders: {interpreter_folders()}")
     return 0 if usable else 1
 

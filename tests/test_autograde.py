@@ -162,6 +162,15 @@ def test_a_points_change_rerecords_from_the_cache_without_executing(two_students
     assert results["alice"].max_total == 6
 
 
+def test_force_runs_the_selected_notebook_again(two_students):
+    course = two_students
+    again = grade_all(course, students=["alice"], jobs=1, progress=False)
+    assert again["alice"].executed is False                    # cached
+    forced = grade_all(course, students=["alice"], jobs=1, progress=False, force=True)
+    assert forced["alice"].executed is True and forced["alice"].cached is True
+    assert forced["alice"].scores == again["alice"].scores
+
+
 def test_an_exception_while_recording_one_student_leaves_the_others_and_old_grades(two_students, monkeypatch):
     course = two_students
     before = gradebook_scores(course, "bob")
@@ -195,6 +204,13 @@ def test_a_process_killed_mid_save_leaves_a_readable_gradebook(two_students):
                            "--jobs", "1", "--quiet"], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 70, proc.stderr[-2000:]
     assert all_gradebook_scores(course) == before
+
+
+def test_an_unknown_student_name_is_skipped_not_invented(two_students, capsys):
+    results = grade_all(two_students, students=["alcie"], jobs=1, progress=False)
+    assert results == {}
+    assert "'alcie'" in capsys.readouterr().err
+    assert set(all_gradebook_scores(two_students)) == {"alice", "bob"}
 
 
 def test_cli_grades_one_student_and_prints_the_summary(two_students, capsys):

@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from conftest import TOY_BUGGY_SOFTMAX, make_submission, toy_answers
+from conftest import REPO, TOY_BUGGY_SOFTMAX, lab_exists, make_submission, solution_source, toy_answers
 from mlpkit.cli import main
 
 
@@ -80,3 +80,23 @@ def test_unreadable_notebook(tmp_path, capsys):
     bad.write_text("{")
     assert main(["check", str(bad)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not lab_exists(), reason="the lab notebook is not written yet")
+def test_the_real_lab_release_and_a_full_solution_in_a_student_folder(tmp_path, capsys):
+    from mlpkit.course import Course, is_solution, grade_id, write_notebook
+    repo = Course(REPO)
+    folder = tmp_path / "mlp_lab"
+    shutil.copytree(repo.release_dir, folder)
+    # As handed out: every test fails on the unfinished functions, the data still loads.
+    assert main(["check", str(folder / "mlp_lab.ipynb")]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  task0_softmax_matches_reference" in out and "ModuleNotFoundError" not in out
+    # Filled in with the reference solution: everything passes.
+    nb = repo.release_notebook()
+    for cell in nb.cells:
+        if is_solution(cell) and cell.cell_type == "code":
+            cell.source = solution_source(repo, grade_id(cell))
+    write_notebook(nb, folder / "mlp_lab.ipynb")
+    assert main(["check", str(folder / "mlp_lab.ipynb")]) == 0, capsys.readouterr().out

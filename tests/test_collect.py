@@ -95,3 +95,14 @@ def test_cli_exit_code_and_report(tmp_path, shared_toy_course, downloads, capsys
     out, err = capsys.readouterr()
     assert "4 imported" in out and "alice (1).ipynb: name not recognised" in err
     assert main(["--course", str(course.root), "collect", str(tmp_path / "nope")]) == 2
+
+
+def test_the_timestamp_is_the_file_time_in_a_format_nbgrader_reads(tmp_path, shared_toy_course, downloads):
+    import datetime
+    import os
+    from nbgrader.utils import parse_utc
+    course = _course(tmp_path, shared_toy_course)
+    os.utime(downloads / "alice.ipynb", (1_700_000_000, 1_700_000_000))
+    collect(course, downloads)
+    stamp = (course.submission_path("alice").parent / "timestamp.txt").read_text()
+    assert parse_utc(stamp) == datetime.datetime(2023, 11, 14, 22, 13, 20)

@@ -137,13 +137,15 @@ def test_unsandboxed_fallback_warns_and_says_so(workdir, monkeypatch):
     assert text_of(executed.cells[0]) == "ran\n"
 
 
-def test_a_crashed_runner_fails_every_code_cell(workdir, monkeypatch):
-    # Infrastructure fault: no result JSON. No cell may keep (or earn) points.
+@pytest.mark.parametrize("argv", [[sys.executable, "-c", "import sys; sys.stdin.read(); print('garbage')"],
+                                  ["/nonexistent/bwrap"]], ids=["garbage-output", "cannot-start"])
+def test_a_crashed_runner_fails_every_code_cell(workdir, monkeypatch, argv):
+    # Infrastructure fault: no result JSON. No cell may keep (or earn) points, nothing raises.
     real = sandbox.build_command
 
     def broken(**kw):
         plan = real(**kw)
-        plan.argv = [sys.executable, "-c", "import sys; sys.stdin.read(); print('garbage')"]
+        plan.argv = argv
         return plan
 
     monkeypatch.setattr(sandbox, "build_command", broken)

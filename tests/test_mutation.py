@@ -184,6 +184,8 @@ def test_reference_scores_full_marks(graded, student):
     assert scores and set(scores) == set(graded["_autograded"]), _table(scores)
     lost = {gid: sm for gid, sm in scores.items() if sm[0] < sm[1]}
     assert not lost, f"{student} loses points:\n{_table(lost)}"
+    flags = set(graded[student]["status"]) & {"failed to execute", "test cell edited", "invalid notebook"}
+    assert not flags, f"{student} is flagged {flags}"
 
 
 @pytest.mark.slow
@@ -206,12 +208,44 @@ def test_buggy_example_loses_points_in_its_own_cells(graded, student):
     assert ok, f"{student}: {message}"
 
 
+def _cells_of_task(graded, *prefixes):
+    return [gid for gid in graded["_autograded"] if gid.startswith(prefixes)]
+
+
+@pytest.mark.slow
+def test_crashing_example_keeps_the_points_before_the_crash(graded):
+    """os._exit at the end of the Task 2 cell: Tasks 0 and 1 keep their points, Task 2 loses."""
+    if "example_crash_kernel_dies" not in graded:
+        pytest.skip("submitted/ has no examples yet (mlpkit examples --update)")
+    result = graded["example_crash_kernel_dies"]
+    assert "failed to execute" in result["status"], result["status"]
+    scores = result["scores"]
+    assert scores is not None, "the crashing submission got no grades at all"
+    for gid in _cells_of_task(graded, "task0_", "task1_"):
+        assert scores[gid][0] == scores[gid][1], f"{gid} lost points before the crash"
+    assert all(scores[gid][0] == 0 for gid in _cells_of_task(graded, "task2_")), _table(scores)
+
+
+@pytest.mark.slow
+def test_hanging_example_times_out_and_keeps_every_autograded_point(graded):
+    """The endless loop is in the (ungraded) Task 4 experiment cell, after every test."""
+    if "example_hangs_infinite_loop" not in graded:
+        pytest.skip("submitted/ has no examples yet (mlpkit examples --update)")
+    result = graded["example_hangs_infinite_loop"]
+    assert "failed to execute" in result["status"], result["status"]
+    scores = result["scores"]
+    assert scores and all(s == m for s, m in scores.values()), _table(scores)
+
+
 @pytest.mark.slow
 def test_example_full_solution_and_untouched_release_grade_as_named(graded):
     if "example_full_solution" not in graded:
         pytest.skip("submitted/ has no examples yet (mlpkit examples --update)")
     full = graded["example_full_solution"]["scores"]
     assert full and all(s == m for s, m in full.values()), _table(full)
+    # Built from the committed release: a stale release would show up as edited test cells.
+    assert "test cell edited" not in graded["example_full_solution"]["status"], (
+        "submitted/ was built from a release/ that is out of date with source/")
     untouched = graded["example_untouched_release"]["scores"]
     assert untouched and all(s == 0 for s, _ in untouched.values()), _table(untouched)
 

@@ -126,3 +126,16 @@ def test_stripped_nbgrader_metadata_is_restored(shared_toy_course, release_nb):
     assert REPAIRED in result.flags
     cell = next(c for c in result.nb.cells if grade_id(c) == "task0_softmax_axis")
     assert cell.metadata.nbgrader["points"] == 1
+
+
+def test_code_added_above_the_setup_cell_moves_below_it(shared_toy_course, release_nb):
+    # Run first, it could patch numpy before the set-up cell captures `_grader`.
+    patch = "import numpy as np\nnp.allclose = lambda *a, **k: True"
+    path = make_submission(shared_toy_course, "early_bird",
+                           transform=lambda nb: nb.cells.insert(0, v4.new_code_cell(patch)))
+    result = normalize(path, release_nb)
+    assert result.flags == [REPAIRED]
+    srcs = sources(result.nb)
+    setup = next(i for i, c in enumerate(result.nb.cells) if grade_id(c) == "setup")
+    assert srcs.index(patch) == setup + 1
+    assert srcs[0] == release_nb.cells[0].source       # the title stays on top

@@ -2,7 +2,6 @@
 CELL = "task3_dropout_solution"
 FAILS = ["task3_dropout_mask_values"]
 KNOCK_ON = []
-PENDING = "no test checks that dropout_mask draws from self.rng (same seed, same masks)"
 SOURCE = '''
 class Dropout(Task1):
     def __init__(self, sizes, p=0.2, seed=None):
