@@ -21,10 +21,12 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    # nbgrader's SaveAutoGrades in one transaction per notebook: a crash leaves old grades, never a mix.
+    "mlpkit.course.AtomicSaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 # Per-cell and whole-notebook limits in grading mode (the lab runs in a few seconds).
-c.SandboxedExecute.timeout = 30
+# 15 s: the whole lab runs in about 5 s in grading mode; a hang should not cost 30 s.
+c.SandboxedExecute.timeout = 15
 c.SandboxedExecute.notebook_timeout = 180

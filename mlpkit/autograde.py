@@ -13,9 +13,12 @@ Python API (used by mlpkit.demo, mlpkit.examples and the tests):
 
 `course` is a path or a `mlpkit.course.Course`; `jobs=None` means all cores.
 `StudentResult` (also written to grading/<student>.json) has `status` (list of
-flags, see docs/design.md), `scores` {grade_id: {score, max_score, auto_score,
-needs_manual_grade}}, `total`/`max_total`, `events` (execution events),
-`tampering` (scan findings), `notes`, `error` and `timings`.
+flags, see docs/design.md, plus `grading error`), `scores` {grade_id: {score,
+max_score, auto_score, manual_score, needs_manual_grade, cell_type}},
+`total`/`max_total`, `events` (execution events of the graded run), `tampering`
+(mlpkit.scan findings), `notes` (repairs), `error` (traceback, if the kit could
+not record it), `sandboxed`, `cached`/`executed`, `submission_sha256`/
+`source_sha256` (for --changed-only), `timings` (seconds per step) and `skipped`.
 
 Pipeline (docs/design.md, "Grading pipeline"):
 1. normalise each submission against the release notebook (mlpkit.normalize),
@@ -115,6 +118,33 @@ def grade_all(course, students=None, jobs=None, sandbox="auto", progress=True,
     """Grade `students` (default: all under submitted/ and in the gradebook). See module docstring."""
     course = course if isinstance(course, Course) else Course(course)
     course.check()
+    with _exclusive(course):
+        return _grade_all(course, students, jobs, sandbox, progress, changed_only, force)
+
+
+def _exclusive(course):
+    """One autograde per course at a time: two would interleave their gradebook writes."""
+    import contextlib
+    import fcntl
+    course.cache_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(course.cache_dir / "autograde.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise CourseError("another `mlpkit autograde` is running on this course; wait for it to finish")
+
+    @contextlib.contextmanager
+    def held():
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+    return held()
+
+
+def _grade_all(course, students, jobs, sandbox, progress, changed_only, force):
     from mlpkit.course import sha256_file
     started = time.perf_counter()
     _probe_sandbox(sandbox)

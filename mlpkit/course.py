@@ -119,13 +119,6 @@ class Course:
         loader = PyFileConfigLoader(self.config_file.name, path=str(self.root))
         cfg = loader.load_config() if self.config_file.exists() else Config()
         cfg.CourseDirectory.root = str(self.root)
-        # Grades are written in one transaction per notebook (see AtomicSaveAutoGrades).
-        pps = list(cfg.Autograde.get("autograde_preprocessors", []))
-        cfg.Autograde.autograde_preprocessors = [
-            "mlpkit.course.AtomicSaveAutoGrades" if p in (
-                "nbgrader.preprocessors.SaveAutoGrades",
-                "nbgrader.preprocessors.saveautogrades.SaveAutoGrades") else p
-            for p in pps]
         for dotted, value in overrides.items():
             section, name = dotted.rsplit(".", 1)
             setattr(cfg[section], name, value)

@@ -213,6 +213,16 @@ def test_an_unknown_student_name_is_skipped_not_invented(two_students, capsys):
     assert set(all_gradebook_scores(two_students)) == {"alice", "bob"}
 
 
+def test_a_second_autograde_on_the_same_course_is_refused(two_students):
+    import fcntl
+    from mlpkit.course import CourseError
+    with open(two_students.cache_dir / "autograde.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)          # as a running autograde holds it
+        with pytest.raises(CourseError, match="another `mlpkit autograde` is running"):
+            grade_all(two_students, jobs=1, progress=False)
+    assert grade_all(two_students, students=["alice"], jobs=1, progress=False)["alice"].error is None
+
+
 def test_cli_grades_one_student_and_prints_the_summary(two_students, capsys):
     from mlpkit.cli import main
     assert main(["--course", str(two_students.root), "autograde", "--student", "bob", "--jobs", "1",
