@@ -36,7 +36,7 @@ def main(argv=None) -> int:
                    for v in chosen}
     else:
         with tempfile.TemporaryDirectory(prefix="mlpkit-mutation-") as tmp:
-            results = V.grade_variants(args.course, chosen, Path(tmp) / "course")
+            results = V.grade_variants(args.course, chosen, Path(tmp) / "course", references=True)
     seconds = time.perf_counter() - started
 
     rows = []
@@ -59,9 +59,14 @@ def main(argv=None) -> int:
           f" ({100 * caught / max(len(mutants), 1):.0f}%)")
     print(f"correct variants at full marks:             {accepted}/{len(correct)}"
           f" ({100 * accepted / max(len(correct), 1):.0f}%)")
+    for student in ("full_solution", "untouched_release"):
+        if student in results:
+            scores = results[student]["scores"] or {}
+            print(f"{student + ':':44s}{sum(a for a, _ in scores.values()):g}"
+                  f"/{sum(b for _, b in scores.values()):g} points on the autograded cells")
     if pending:
         print(f"pending notebook test fixes (expected wrong until fixed): {', '.join(pending)}")
-    print(f"graded {len(chosen)} submissions in {seconds:.0f} s")
+    print(f"graded {len(results)} submissions in {seconds:.0f} s")
     return 0 if caught == len(mutants) and accepted == len(correct) else 1
 
 

@@ -216,15 +216,36 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def scan_source(source):
-    """[(line, reason)] for one cell's code; a cell that does not parse yields nothing."""
+def scan_source(source, modules=None):
+    """[(line, reason)] for one cell's code; a cell that does not parse yields nothing.
+
+    `modules` maps names already bound to modules by other cells (`np` -> numpy), so
+    `np.allclose = ...` is flagged even when `np` was imported by the set-up cell.
+    """
     try:
         tree = ast.parse(_strip_magics(source))
     except SyntaxError:
         return []
     scanner = _Scanner()
+    scanner.modules.update(modules or {})
     scanner.visit(tree)
     return sorted(set(scanner.findings))
+
+
+def imported_modules(sources):
+    """Names bound to modules by the import statements in any of `sources`."""
+    modules = {}
+    for source in sources:
+        try:
+            tree = ast.parse(_strip_magics(source))
+        except SyntaxError:
+            continue
+        scanner = _Scanner()
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                scanner.visit(node)
+        modules.update(scanner.modules)
+    return modules
 
 
 def _strip_magics(source):
@@ -234,14 +255,19 @@ def _strip_magics(source):
 
 def scan_notebook(nb):
     """Findings in the code of nbgrader solution cells (the cells students write)."""
+    def text(cell):
+        return cell.source if isinstance(cell.source, str) else "".join(cell.source)
+
+    code_cells = [c for c in nb.cells if c.get("cell_type") == "code"]
+    modules = imported_modules(text(c) for c in code_cells)
     findings = []
     for index, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.get("cell_type") != "code" or not meta.get("solution"):
             continue
         grade_id = meta.get("grade_id") or f"cell-{index}"
-        source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
-        findings += [Finding(grade_id, line, reason) for line, reason in scan_source(source)]
+        findings += [Finding(grade_id, line, reason)
+                     for line, reason in scan_source(text(cell), modules)]
     return findings
 
 

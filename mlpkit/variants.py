@@ -186,15 +186,20 @@ def grade_submissions(grading_course, students) -> dict:
     return out
 
 
-def grade_variants(course, variants, workdir, *, extra=None) -> dict:
+def grade_variants(course, variants, workdir, *, extra=None, references=False) -> dict:
     """Autograde one submission per variant (plus `extra` {student: nb}) in a throw-away course.
 
-    Returns what `grade_submissions` returns, keyed by variant name (and `extra`'s keys).
+    `references=True` adds the three fixed points: "full_solution" (every reference solution),
+    "untouched_release" and "source_notebook_as_submitted". Returns what `grade_submissions`
+    returns, keyed by variant name and student.
     """
     from mlpkit.course import write_notebook
     grading = make_grading_course(course, workdir)
     release, source = grading.release_notebook(), grading.source_notebook()
     submissions = {v.name: build_submission(release, source, v.cells) for v in variants}
+    if references:
+        submissions.update(full_solution=build_submission(release, source),
+                           untouched_release=release, source_notebook_as_submitted=source)
     submissions.update(extra or {})
     for student, nb in submissions.items():
         write_notebook(nb, grading.submission_path(student))

@@ -13,15 +13,15 @@ MLPKIT_REQUIRE_SANDBOX=1, as in CI), except the ones every mode must survive
 import copy
 import hashlib
 import os
+import shutil
 import socket
 import sqlite3
-import sys
+import tempfile
 import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -212,8 +212,6 @@ def run_attacks(base, names=None, workers=3):
 def attacked():
     # Outside /tmp: the sandbox's /tmp is a fresh tmpfs anyway, so only a course elsewhere
     # shows that the course root itself is hidden.
-    import tempfile
-    import shutil
     base = Path(tempfile.mkdtemp(prefix="mlpkit-attacks-", dir="/var/tmp"))
     base.chmod(0o755)  # readable by anyone: only the sandbox may hide it
     try:

@@ -263,8 +263,6 @@ def test_symlinks_in_a_submission_are_not_followed(shared_toy_course, tmp_path):
     assert (staged / "mlp_lab.ipynb").is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="mlpkit/scan.py scans each solution cell alone, so it does not "
-                                       "know that `np` was imported by the locked set-up cell")
 def test_scan_flags_patching_a_module_imported_in_the_setup_cell(shared_toy_course):
     from mlpkit.autograde import scan_findings
     course = shared_toy_course

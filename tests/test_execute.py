@@ -6,7 +6,6 @@ bubblewrap works ("auto"), and one test forces the unsandboxed path.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap

@@ -142,26 +142,14 @@ def graded(tmp_path_factory):
     if not SOURCE_NB.is_file():
         pytest.skip("the lab notebook does not exist yet")
     from mlpkit.course import read_notebook
-    workdir = tmp_path_factory.mktemp("mutation") / "course"
-    grading = V.make_grading_course(REPO, workdir)
-    release, source = grading.release_notebook(), grading.source_notebook()
-    extra = {
-        "full_solution": V.build_submission(release, source),
-        "untouched_release": release,
-        "source_notebook_as_submitted": source,
-    }
-    submitted = REPO / "submitted"
+    examples = {}
     for student in EXAMPLES:
-        path = submitted / student / "mlp_lab" / "mlp_lab.ipynb"
+        path = REPO / "submitted" / student / "mlp_lab" / "mlp_lab.ipynb"
         if path.is_file():
-            extra[f"example_{student}"] = read_notebook(path)
-    from mlpkit.course import write_notebook
-    for v in VARIANTS:
-        write_notebook(V.build_submission(release, source, v.cells), grading.submission_path(v.name))
-    for student, nb in extra.items():
-        write_notebook(nb, grading.submission_path(student))
-    results = V.grade_submissions(grading, [v.name for v in VARIANTS] + list(extra))
-    results["_autograded"] = V.autograded_ids(source)
+            examples[f"example_{student}"] = read_notebook(path)
+    workdir = tmp_path_factory.mktemp("mutation") / "course"
+    results = V.grade_variants(REPO, VARIANTS, workdir, extra=examples, references=True)
+    results["_autograded"] = V.autograded_ids(_source())
     return results
 
 
@@ -184,7 +172,10 @@ def test_reference_scores_full_marks(graded, student):
     assert scores and set(scores) == set(graded["_autograded"]), _table(scores)
     lost = {gid: sm for gid, sm in scores.items() if sm[0] < sm[1]}
     assert not lost, f"{student} loses points:\n{_table(lost)}"
-    flags = set(graded[student]["status"]) & {"failed to execute", "test cell edited", "invalid notebook"}
+    bad = {"failed to execute", "invalid notebook"}
+    if student == "full_solution":  # (the source's test cells hold the hidden tests: "edited")
+        bad.add("test cell edited")
+    flags = set(graded[student]["status"]) & bad
     assert not flags, f"{student} is flagged {flags}"
 
 
@@ -307,3 +298,26 @@ def test_leak_scan_catches_a_planted_hidden_test_line(tmp_path):
     nb.cells[-1].source += "\n" + hidden
     write_notebook(nb, planted / "mlp_lab.ipynb")
     assert leak_check(Course(REPO), planted)
+
+
+# ------------------------------------------------------------ the report script
+
+@needs_lab
+def test_mutation_report_runs_and_flags_a_wrong_expectation(tmp_path):
+    """benchmarks/mutation_report.py --fast: exit 0 on right expectations, 1 and WRONG otherwise."""
+    course = tmp_path / "course"
+    shutil.copytree(REPO / "source", course / "source")
+    shutil.copy2(REPO / "nbgrader_config.py", course)
+    (course / "tests" / "variants").mkdir(parents=True)
+    for name in ("mutant_softmax_no_shift", "correct_softmax_logsumexp"):
+        shutil.copy2(REPO / "tests" / "variants" / f"{name}.py", course / "tests" / "variants")
+    script = [sys.executable, str(REPO / "benchmarks" / "mutation_report.py"), "--fast", "--course", str(course)]
+    proc = subprocess.run(script, capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "bugs caught in their own cells and no other: 1/1 (100%)" in proc.stdout
+    wrong = (REPO / "tests" / "variants" / "mutant_softmax_no_shift.py").read_text().replace(
+        'FAILS = ["task0_softmax_no_overflow"]', 'FAILS = ["task0_softmax_matches_reference"]')
+    (course / "tests" / "variants" / "mutant_softmax_no_shift.py").write_text(wrong)
+    proc = subprocess.run(script, capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 1 and "WRONG" in proc.stdout, proc.stdout + proc.stderr
+    assert "0/1 (0%)" in proc.stdout

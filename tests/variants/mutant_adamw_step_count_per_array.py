@@ -1,0 +1,29 @@
+"""Mutant: AdamW increments its step count t inside the loop over parameter arrays, so t grows by the number of arrays each step."""
+CELL = "task3_adamw_solution"
+FAILS = ["TODO"]
+KNOCK_ON = []
+SOURCE = '''
+class AdamW(Task1):
+    def __init__(self, sizes, weight_decay=1e-2, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(sizes)
+        self.weight_decay, self.betas, self.eps = weight_decay, betas, eps
+        self.t = 0
+        self.m = [np.zeros_like(p) for p in self.weights + self.biases]
+        self.v = [np.zeros_like(p) for p in self.weights + self.biases]
+
+    def learning_step(self, x, y, learning_rate):
+        nabla_b, nabla_w = self.backprop(x, y)
+        beta1, beta2 = self.betas
+        n = len(self.weights)
+        params, grads = self.weights + self.biases, nabla_w + nabla_b
+        for i, (p, g) in enumerate(zip(params, grads)):
+            self.t += 1                                  # BUG: once per array, not per step
+            if i < n:
+                p = p * (1 - learning_rate * self.weight_decay)
+            self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
+            self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
+            m_hat = self.m[i] / (1 - beta1 ** self.t)
+            v_hat = self.v[i] / (1 - beta2 ** self.t)
+            params[i] = p - learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+        self.weights, self.biases = params[:n], params[n:]
+'''

@@ -1,0 +1,20 @@
+"""Mutant: Task2.learning_step updates the weights and forgets the biases."""
+CELL = "task2_l2_momentum_solution"
+FAILS = ["TODO"]
+KNOCK_ON = []
+SOURCE = '''
+class Task2(Network):
+    def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):
+        super().__init__(sizes)
+        self.l2_factor = l2_factor
+        self.momentum = momentum
+        self.velocity_w = [np.zeros_like(w) for w in self.weights]
+        self.velocity_b = [np.zeros_like(b) for b in self.biases]
+
+    def learning_step(self, x, y, learning_rate):
+        nabla_b, nabla_w = self.backprop(x, y)
+        for i in range(len(self.weights)):
+            self.velocity_w[i] = self.momentum * self.velocity_w[i] + nabla_w[i] + self.l2_factor * self.weights[i]
+            self.weights[i] = self.weights[i] - learning_rate * self.velocity_w[i]
+        # BUG: no bias update
+'''

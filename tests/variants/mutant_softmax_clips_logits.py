@@ -1,0 +1,9 @@
+"""Mutant: 'stable' softmax that clips the inputs to [-700, 700] instead of shifting, so [1e6, 1e6 + 1] becomes [0.5, 0.5]."""
+CELL = "task0_stable_softmax_solution"
+FAILS = ["TODO"]
+KNOCK_ON = []
+SOURCE = '''
+def stable_softmax(x, axis=-1):
+    exps = np.exp(np.clip(x, -700, 700))     # BUG: no overflow, but wrong values
+    return exps / np.sum(exps, axis=axis, keepdims=True)
+'''
