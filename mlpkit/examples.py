@@ -12,7 +12,6 @@ cells only.
 import difflib
 import sys
 
-# student -> (what it shows, variant file under tests/variants/ or inline {grade_id: source}).
 CRASH_SOURCE = '''
 import os
 os._exit(1)  # "restart the kernel" the hard way: the kernel dies mid-notebook
@@ -28,6 +27,8 @@ while loss >= 0:
     loss = -np.log(net.feedforward(x_tiny)[0, 0])
 '''
 
+# student -> (what it shows, how it is built): None = the release itself; the name of a variant
+# in tests/variants/; or {grade_id: code appended to that cell's reference solution}.
 EXAMPLES = {
     "full_solution": ("the reference solution everywhere: full marks", {}),
     "untouched_release": ("the release as handed out: 0 on every autograded cell", None),
@@ -39,9 +40,9 @@ EXAMPLES = {
     "bug_dropout_at_evaluation": ("bonus: dropout also active in feedforward",
                                   "mutant_dropout_at_evaluation"),
     "crash_kernel_dies": ("os._exit after the Task 2 class: the kernel dies",
-                          {"task2_l2_momentum_solution": ("append", CRASH_SOURCE)}),
+                          {"task2_l2_momentum_solution": CRASH_SOURCE}),
     "hangs_infinite_loop": ("a Task 4 training loop that never ends: the cell times out",
-                            {"task4_deep_experiments_solution": ("append", HANG_SOURCE)}),
+                            {"task4_deep_experiments_solution": HANG_SOURCE}),
 }
 
 
@@ -94,7 +95,7 @@ def example_notebooks(course_root) -> dict:
                 from mlpkit.variants import reference_solutions
                 references = reference_solutions(source)
             cells = {gid: references[gid].rstrip("\n") + "\n" + extra.lstrip("\n")
-                     for gid, (_, extra) in spec.items()}
+                     for gid, extra in spec.items()}
         out[student] = build_submission(release, source, cells, fill_markdown=True)
     return out
 

@@ -1,6 +1,6 @@
 """Mutant: AdamW increments its step count t inside the loop over parameter arrays, so t grows by the number of arrays each step."""
 CELL = "task3_adamw_solution"
-FAILS = ["TODO"]
+FAILS = ["task3_adamw_trajectory", "task3_adamw_bias_correction"]
 KNOCK_ON = []
 SOURCE = '''
 class AdamW(Task1):

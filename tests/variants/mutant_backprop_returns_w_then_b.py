@@ -1,7 +1,7 @@
 """Mutant: backprop returns (nabla_w, nabla_b), the reverse of the stated (nabla_b, nabla_w) order."""
 CELL = "task1_softmax_network_solution"
-FAILS = ["TODO"]
-KNOCK_ON = []
+FAILS = ["task1_backprop_shapes", "task1_backprop_matches_finite_differences"]
+KNOCK_ON = ["task4_backprop_deep_matches_finite_differences", "task4_deep_training_reduces_loss"]
 SOURCE = '''
 class Task1(Network):
     def feedforward(self, x):

@@ -1,6 +1,6 @@
-"""Mutant: dropout also masks the output layer's input AND calls dropout_mask for the softmax output, one call too many."""
+"""Mutant: dropout also masks the softmax output, one dropout_mask call per layer instead of per hidden layer."""
 CELL = "task3_dropout_solution"
-FAILS = ["TODO"]
+FAILS = ["task3_dropout_mask_calls", "task3_dropout_backprop_matches_finite_differences"]
 KNOCK_ON = []
 SOURCE = '''
 class Dropout(Task1):

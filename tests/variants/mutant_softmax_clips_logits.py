@@ -1,6 +1,6 @@
 """Mutant: 'stable' softmax that clips the inputs to [-700, 700] instead of shifting, so [1e6, 1e6 + 1] becomes [0.5, 0.5]."""
 CELL = "task0_stable_softmax_solution"
-FAILS = ["TODO"]
+FAILS = ["task0_softmax_no_overflow"]
 KNOCK_ON = []
 SOURCE = '''
 def stable_softmax(x, axis=-1):
