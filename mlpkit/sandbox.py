@@ -335,10 +335,20 @@ def build_command(*, runner_args, staging, course_root, nbgrader_execution="auto
     hidden = hidden_folders(course_root)
     for folder in hidden:
         argv += ["--tmpfs", folder]
+    argv += ["--size", str(limits.tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP]
+    # After the tmpfs mounts: a venv inside the course (or anywhere under /tmp, as in a
+    # fresh clone there) must come back, read-only, or the sandbox has no Python.
     for folder in interpreter_folders():
-        if any(_is_under(folder, h) for h in hidden):
+        covering = [h for h in hidden + [SANDBOX_TMP] if _is_under(folder, h)]
+        if covering:
+            # bwrap would create the missing parents with mode 0700, which the kernel's
+            # own uid cannot traverse: create them 0755 first.
+            top = min(covering, key=lambda h: len(Path(h).parts))
+            for parent in reversed(Path(folder).parents):
+                if _is_under(parent, top) and parent != Path(top):
+                    argv += ["--perms", "0755", "--dir", str(parent)]
             argv += ["--ro-bind", folder, folder]
-    argv += ["--size", str(limits.tmp_bytes), "--perms", "1777", "--tmpfs", SANDBOX_TMP,
+    argv += [
              "--ro-bind", str(staging), SANDBOX_GIVEN,
              "--ro-bind", str(RUNNER), SANDBOX_RUNNER,
              "--perms", "0777", "--dir", SANDBOX_WORKDIR,

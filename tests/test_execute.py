@@ -273,3 +273,23 @@ def test_nbgrader_autograde_scores_through_the_sandbox(tmp_path):
     report = json.loads((tmp_path / "reports" / "exits.exec.json").read_text())
     assert "kernel_died" in [e["kind"] for e in report["events"]]
     assert report["sandboxed"] == sandbox.probe()[0]
+
+
+def test_a_venv_inside_a_hidden_folder_under_tmp_comes_back_traversable(tmp_path, monkeypatch):
+    """Check that an interpreter under the hidden course (itself under /tmp, as in a fresh
+    clone there) is re-bound AFTER the /tmp tmpfs, with its parents made 0755 so the
+    kernel's own uid can reach it (bwrap would create them 0700)."""
+    if not sandbox.probe()[0]:
+        pytest.skip("bubblewrap is not usable here")
+    course = Path("/tmp/some-course")
+    venv = course / ".venv"
+    monkeypatch.setattr(sandbox, "interpreter_folders", lambda: [str(venv)])
+    plan = sandbox.build_command(runner_args=[], staging=tmp_path, course_root=course, mode="require")
+    argv = plan.argv
+    bind = max(i for i, a in enumerate(argv) if a == "--ro-bind" and argv[i + 1] == str(venv))
+    tmpfs_tmp = max(i for i, a in enumerate(argv) if a == "--tmpfs" and argv[i + 1] == "/tmp")
+    assert bind > tmpfs_tmp, "the venv must be bound after /tmp is replaced, or it disappears"
+    parent = argv.index(str(course))
+    while not (argv[parent - 1] == "--dir" and argv[parent - 3:parent - 1] == ["--perms", "0755"]):
+        parent = argv.index(str(course), parent + 1)
+    assert tmpfs_tmp < parent < bind
