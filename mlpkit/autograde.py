@@ -103,12 +103,27 @@ def run(args):
     if unsandboxed and args.sandbox != "off":
         print(f"\nWARNING: {len(unsandboxed)} notebook(s) ran UNSANDBOXED: {', '.join(unsandboxed)}",
               file=sys.stderr)
+    return 1 if report_grader_faults(results) else 0
+
+
+def never_started(result):
+    """True when the notebook never ran at all (no kernel, or no usable runner output):
+    a fault of the grading machine, since a kernel starts before any student code."""
+    return any(e.get("cell") is None and e.get("kind") == "kernel_died" for e in result.events)
+
+
+def report_grader_faults(results):
+    """Print the submissions the kit failed on (not the students' faults); True if any."""
     bad = [s for s, r in results.items() if r.error]
     if bad:
         print(f"\n{len(bad)} submission(s) could not be recorded: {', '.join(bad)} "
               "(see grading/<student>.json)", file=sys.stderr)
-        return 1
-    return 0
+    dead = sorted(s for s, r in results.items() if never_started(r))
+    if dead:
+        print(f"\nGRADER FAULT: the notebook never started for {', '.join(dead)}; "
+              "check the sandbox with `python -m mlpkit.sandbox` (see grading/<student>.json)",
+              file=sys.stderr)
+    return bool(bad or dead)
 
 
 # ------------------------------------------------------------------ pipeline

@@ -270,3 +270,15 @@ def test_scan_flags_patching_a_module_imported_in_the_setup_cell(shared_toy_cour
         course, task0_stable_softmax_solution="np.allclose = lambda *a, **k: True\n" + TOY_BUGGY_SOFTMAX))
     from mlpkit.course import read_notebook
     assert scan_findings(read_notebook(path))
+
+
+def test_a_notebook_that_never_started_is_reported_as_a_grader_fault(capsys):
+    """Check that a kernel that never started (a fault of the grading machine, e.g. a broken
+    sandbox) is reported loudly and makes the exit code non-zero, unlike a student's crash."""
+    from mlpkit.autograde import StudentResult, report_grader_faults
+    student_crash = StudentResult("crasher", events=[{"cell": 29, "kind": "kernel_died", "message": "os._exit"}])
+    assert not report_grader_faults({"crasher": student_crash})
+    no_kernel = StudentResult("alice", events=[{"cell": None, "kind": "kernel_died",
+                                                "message": "the kernel did not start"}])
+    assert report_grader_faults({"crasher": student_crash, "alice": no_kernel})
+    assert "GRADER FAULT" in capsys.readouterr().err
