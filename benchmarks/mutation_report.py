@@ -32,6 +32,8 @@ def main(argv=None) -> int:
         from mlpkit.course import Course
         source = Course(args.course).source_notebook()
         workdir = Path(args.course) / "source" / V.ASSIGNMENT
+        # Cheats patch numpy for good and would poison this process: nbgrader level only.
+        chosen = [v for v in chosen if "cheat" not in v.name]
         results = {v.name: {"scores": V.run_in_process(V.build_submission(source, source, v.cells), workdir)}
                    for v in chosen}
     else:

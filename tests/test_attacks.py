@@ -269,7 +269,11 @@ def test_course_and_home_are_invisible(attacked, name):
 @needs_sandbox
 def test_the_kit_checkout_with_its_reference_solutions_is_hidden(attacked):
     nb, _ = attacked[0]["read_kit_checkout"]
-    assert nb.cells[1].outputs[0].text == "[]\n"
+    # Only the mount point of a venv living inside the checkout (as `make setup` makes
+    # it) may show: the interpreter is re-bound read-only; nothing else of the kit is.
+    venv_names = {Path(f).relative_to(sandbox.KIT_ROOT).parts[0] for f in sandbox.interpreter_folders()
+                  if sandbox._is_under(f, sandbox.KIT_ROOT)}
+    assert set(eval(nb.cells[1].outputs[0].text)) <= venv_names  # noqa: S307 - our own printed list
     assert (sandbox.KIT_ROOT / "mlpkit").is_dir()  # ...though it is there on the host
 
 
