@@ -2,8 +2,8 @@
 and np.testing patched to always agree, hoping the tests trust them. They must not help."""
 CELL = "task0_stable_softmax_solution"
 FAILS = ["task0_softmax_no_overflow"]
-# The patched functions also break the visible checks of the dropout mask: self-inflicted.
-KNOCK_ON = ["task1_feedforward_probabilities", "task3_dropout_mask_values"]
+# The patched functions also break visible checks and training in later cells: self-inflicted.
+KNOCK_ON = ["task1_feedforward_probabilities", "task3_dropout_mask_values", "task4_deep_training_reduces_loss"]
 SOURCE = '''
 import builtins
 
