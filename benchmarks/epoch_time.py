@@ -11,7 +11,9 @@ same architecture (Linear, sigmoid, Linear), the same loop and batches, float64 
 float32, with softmax + cross-entropy like `Task1` (and sigmoid + MSE like
 `Network`). PyTorch rows appear only where torch imports (an optional dependency).
 
-Timing: one warm-up epoch, then the median (and min) of `--epochs` epochs.
+Timing: one warm-up epoch per model, then `--epochs` rounds in which the models take
+turns, one epoch each (so a change of machine load hits every row alike); the
+median (and min) per model. The shuffle is not timed.
 Threads: numpy's BLAS and torch both get `--threads` (default: all cores, then again
 with 1 thread, each in its own process), set through
 threadpoolctl when installed (else OPENBLAS/OMP/MKL_NUM_THREADS before numpy loads)
@@ -82,36 +84,51 @@ def load_data(n_images, course):
     return x, y, f"random data of MNIST's shape ({n_images} images; no MNIST cache)"
 
 
-def time_epochs(step, n_images, batch, epochs, seed=0):
-    """Median and min seconds of `epochs` epochs after one warm-up; step(idx) trains on one batch."""
+def one_epoch(step, order, batch):
+    t0 = time.perf_counter()
+    for start in range(0, len(order), batch):
+        step(order[start:start + batch])
+    return time.perf_counter() - t0
+
+
+def time_interleaved(rows, n_images, batch, epochs, seed=0):
+    """Fill each row's median and min seconds per epoch; row["step"](idx) trains on one batch.
+
+    Every model trains one warm-up epoch, then the models take turns, one epoch each per
+    round, on the same permutation: a change in machine load hits every row alike.
+    The shuffle is outside the timing (it is the same for all).
+    """
     import numpy as np
     rng = np.random.default_rng(seed)
-    times = []
-    for epoch in range(epochs + 1):
-        t0 = time.perf_counter()
+    live = [r for r in rows if "step" in r]
+    times = {id(r): [] for r in live}
+    for round_ in range(epochs + 1):
         order = rng.permutation(n_images)
-        for start in range(0, n_images, batch):
-            step(order[start:start + batch])
-        if epoch:  # epoch 0 warms caches, allocators and thread pools
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times)
-
-
-def numpy_rows(ns, x, y, batch, epochs):
-    rows = []
-    for label, cls_name in (("Network (given baseline, sigmoid+MSE)", "Network"),
-                            ("Task1 (reference, softmax+CE)", "Task1")):
-        if cls_name not in ns:
-            rows.append({"model": label, "framework": "numpy", "dtype": "float64", "error": "not in notebook"})
-            continue
-        net = ns[cls_name](list(SIZES))
-        med, best = time_epochs(lambda idx: net.learning_step(x[idx], y[idx], LEARNING_RATE),
-                                len(x), batch, epochs)
-        rows.append({"model": label, "framework": "numpy", "dtype": "float64", "median": med, "min": best})
+        for r in live:
+            seconds = one_epoch(r["step"], order, batch)
+            if round_:  # round 0 warms caches, allocators and thread pools
+                times[id(r)].append(seconds)
+    for r in live:
+        r["median"], r["min"] = statistics.median(times[id(r)]), min(times[id(r)])
+        del r["step"]
     return rows
 
 
-def torch_rows(x, y, batch, epochs, threads):
+def numpy_rows(ns, x, y):
+    rows = []
+    for label, cls_name in (("Network (given baseline, sigmoid+MSE)", "Network"),
+                            ("Task1 (reference, softmax+CE)", "Task1")):
+        row = {"model": label, "framework": "numpy", "dtype": "float64"}
+        if cls_name not in ns:
+            row["error"] = "not in notebook"
+        else:
+            net = ns[cls_name](list(SIZES))
+            row["step"] = lambda idx, net=net: net.learning_step(x[idx], y[idx], LEARNING_RATE)
+        rows.append(row)
+    return rows
+
+
+def torch_rows(x, y, threads):
     try:
         import torch
     except ImportError:
@@ -139,9 +156,8 @@ def torch_rows(x, y, batch, epochs, threads):
             loss.backward()
             opt.step()
 
-        med, best = time_epochs(step, len(x), batch, epochs)
         rows.append({"model": f"PyTorch {loss_name}", "framework": "torch",
-                     "dtype": str(dtype).replace("torch.", ""), "median": med, "min": best})
+                     "dtype": str(dtype).replace("torch.", ""), "step": step})
     return rows, f"torch {torch.__version__}: {torch.get_num_threads()} threads"
 
 
@@ -162,12 +178,14 @@ def coretype_unset_rows(args):
 def profile_task1(ns, x, y, batch):
     import cProfile
     import pstats
+    import numpy as np
     net = ns["Task1"](list(SIZES))
+    order = np.random.default_rng(0).permutation(len(x))
     prof = cProfile.Profile()
     prof.enable()
-    time_epochs(lambda idx: net.learning_step(x[idx], y[idx], LEARNING_RATE), len(x), batch, 1)
+    one_epoch(lambda idx: net.learning_step(x[idx], y[idx], LEARNING_RATE), order, batch)
     prof.disable()
-    print("\ncProfile of two Task1 epochs (warm-up + 1), top 15 by own time:")
+    print("\ncProfile of one Task1 epoch, top 15 by own time (matrix products count in backprop's own time):")
     pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(15)
 
 
@@ -210,9 +228,8 @@ def main(argv=None) -> int:
     parser.add_argument("--images", type=int, default=60_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs (after one warm-up)")
-    parser.add_argument("--threads", default=",".join(dict.fromkeys([str(cpu_count()), "1"])),
-                        help="threads for numpy's BLAS and torch; a comma-separated list measures each "
-                             "in turn (default: all cores, then 1)")
+    parser.add_argument("--threads", help="threads for numpy's BLAS and torch; a comma-separated list "
+                                          "measures each in turn (default: all cores, then 1; --small: all cores)")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch rows")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of a Task1 epoch")
     parser.add_argument("--numpy-only", action="store_true", help=argparse.SUPPRESS)
@@ -220,6 +237,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.small:
         args.images, args.epochs = 6_000, 3
+    if args.threads is None:
+        args.threads = str(cpu_count()) if args.small else ",".join(dict.fromkeys([str(cpu_count()), "1"]))
     settings = [int(n) for n in str(args.threads).split(",") if n]
     if len(settings) > 1:  # thread pools are set before numpy loads: one child process per setting
         status = 0
@@ -235,14 +254,15 @@ def main(argv=None) -> int:
     ns = notebook_namespace(Path(args.course) / "source" / "mlp_lab" / "mlp_lab.ipynb")
     x, y, data = load_data(args.images, args.course)
 
-    rows = numpy_rows(ns, x, y, args.batch, args.epochs)
+    rows = numpy_rows(ns, x, y)
+    threads_torch = "torch: skipped (--no-torch)"
+    if not args.no_torch and not args.numpy_only:
+        more, threads_torch = torch_rows(x, y, args.threads)
+        rows += more
+    time_interleaved(rows, len(x), args.batch, args.epochs)
     if args.numpy_only:
         print(json.dumps({"rows": rows, "threads": threads_numpy}))
         return 0
-    threads_torch = "torch: skipped (--no-torch)"
-    if not args.no_torch:
-        more, threads_torch = torch_rows(x, y, args.batch, args.epochs, args.threads)
-        rows += more
     extra, extra_threads = [], None
     if os.environ.get("OPENBLAS_CORETYPE"):
         extra, extra_threads = coretype_unset_rows(args)
@@ -251,7 +271,7 @@ def main(argv=None) -> int:
         print(json.dumps({"rows": rows + extra, "data": data, "threads": [threads_numpy, threads_torch]}))
         return 0
     print(f"epoch time: {SIZES} network, batch {args.batch}, lr {LEARNING_RATE}, {data}")
-    print(f"median of {args.epochs} epochs after 1 warm-up; threads asked: {args.threads}")
+    print(f"median of {args.epochs} epochs after 1 warm-up, models interleaved; threads asked: {args.threads}")
     print(f"  {threads_numpy} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     print(f"  {threads_torch}")
     if extra_threads:

@@ -136,7 +136,7 @@ def run_mode(mode, root, sandbox):
 
 
 def gradebook_scores(root):
-    """{student: {grade_id: score}} of the autograded cells, read through nbgrader's API."""
+    """{student: {grade_id: score}} of the students with recorded autograded scores (nbgrader's API)."""
     from nbgrader.api import MissingEntry
 
     from mlpkit.course import Course
@@ -150,7 +150,9 @@ def gradebook_scores(root):
                 nb = gb.find_submission_notebook("mlp_lab", "mlp_lab", student)
             except MissingEntry:
                 continue
-            out[student] = {g.name: g.auto_score for g in nb.grades if g.auto_score is not None}
+            scores = {g.name: g.auto_score for g in nb.grades if g.auto_score is not None}
+            if scores:  # a notebook whose autograding failed has a row but no scores
+                out[student] = scores
     return out
 
 
@@ -180,7 +182,8 @@ def breakdown(root, student, sandbox):
                   subprocess_seconds([sys.executable, "-m", "mlpkit", "--help"]), "subprocess, once per run"))
     t0 = time.perf_counter()
     api = course.api(**{"CourseDirectory.submitted_directory": A.STAGED})
-    steps.append(("NbGraderAPI with the course config", time.perf_counter() - t0, "in-process, once per run"))
+    steps.append(("NbGraderAPI with the course config", time.perf_counter() - t0,
+                  "in-process (nbgrader imported), once per run"))
     for key, label in (("normalise", "normalise + tampering scan"), ("execute", "execute in a worker (total)"),
                        ("notebook_seconds", "  of which run_notebook"), ("record", "record via nbgrader autograde")):
         if key in timings:
@@ -197,10 +200,11 @@ def breakdown(root, student, sandbox):
             _, report = run_notebook(trivial, work, sandbox=mode, env={"NBGRADER_EXECUTION": "autograde"})
             steps.append((label, report["seconds"], f"run_notebook, sandboxed={report['sandboxed']}"))
         by_kind = run_cells(nb, work, grading=True, timeout=300, progress=False)
-    steps += record_profile(course, api, student, sandbox)
+    steps.append(("the same notebook, unsandboxed, per-cell timing", by_kind["wall"], "nbclient"))
+    steps.append(("  kernel start + shutdown", by_kind["overhead"], "nbclient"))
     for kind, seconds in by_kind["by_kind"].items():
-        steps.append((f"  cells: {kind}", seconds, "nbclient per-cell timing, unsandboxed"))
-    steps.append(("  kernel start + shutdown (nbclient)", by_kind["overhead"], "nbclient, unsandboxed"))
+        steps.append((f"  {kind}", seconds, "nbclient per-cell timing"))
+    steps += record_profile(course, api, student, sandbox)
     return steps
 
 
@@ -240,7 +244,14 @@ def record_profile(course, api, student, sandbox):
 
 # ---------------------------------------------------------------- report
 
-def print_results(results, k, kinds_desc, sandbox_desc):
+def _by_kind(students, kinds):
+    counts = {}
+    for student in students:
+        counts[kinds.get(student, "?")] = counts.get(kinds.get(student, "?"), 0) + 1
+    return ", ".join(f"{kind} x{n}" for kind, n in sorted(counts.items()))
+
+
+def print_results(results, k, kinds_desc, sandbox_desc, kinds):
     print(f"grading throughput: {k} submissions ({kinds_desc}); {cpu_count()} cores; {sandbox_desc}\n")
     print(f"{'mode':48s} {'wall s':>8s} {'s/submission':>12s} {'submissions/min':>15s} {'recorded':>9s}  exit")
     labels = {"stock": "stock `nbgrader autograde` (sequential, no sandbox)",
@@ -265,7 +276,7 @@ def print_results(results, k, kinds_desc, sandbox_desc):
                 diff = sorted(s for s in set(by_mode["stock"]["scores"]) | set(by_mode[mode]["scores"])
                               if by_mode["stock"]["scores"].get(s) != by_mode[mode]["scores"].get(s))
                 print(f"per-cell scores, stock vs {mode}: "
-                      + ("identical" if not diff else f"differ for {len(diff)} ({', '.join(diff[:6])})"))
+                      + ("identical" if not diff else f"differ for {len(diff)}: {_by_kind(diff, kinds)}"))
 
 
 def main(argv=None) -> int:
@@ -305,7 +316,7 @@ def main(argv=None) -> int:
             print(f"({mode}: {results[-1]['wall']:.1f} s)", file=sys.stderr)
             if results[-1]["returncode"] not in (0, 1):
                 print(results[-1]["stderr"][-3000:], file=sys.stderr)
-        print_results(results, k, desc, sandbox_desc)
+        print_results(results, k, desc, sandbox_desc, kinds)
         mlpkit_mode = next((m for m in ("jobs1", "all") if m in modes), None)
         if mlpkit_mode and not args.no_breakdown:
             student = next((s for s, kind in kinds.items() if kind == "full_solution"), next(iter(kinds)))

@@ -117,10 +117,10 @@ def print_mode(name, result, top):
     errors = result["errors"]
     raised = ", ".join(f"{c['index']} {c['grade_id']} ({c['error']})" for c in errors)
     print(f"  cells that raised: {raised or 'none'}")
-    print(f"  {'cell':>4}  {'grade_id':38s}  {'seconds':>8s}  {'share':>5s}  first line")
+    print(f"  {'cell':>4}  {'grade_id':50s}  {'seconds':>8s}  {'share':>5s}  first line")
     for c in sorted(result["cells"], key=lambda c: -c["seconds"])[:top]:
         share = 100 * c["seconds"] / max(result["wall"], 1e-9)
-        print(f"  {c['index']:4d}  {c['grade_id']:38s}  {c['seconds']:8.2f}  {share:4.0f}%  {c['first'][:50]}")
+        print(f"  {c['index']:4d}  {c['grade_id']:50s}  {c['seconds']:8.2f}  {share:4.0f}%  {c['first'][:50]}")
 
 
 def main(argv=None) -> int:
