@@ -18,6 +18,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Execute: it runs the notebook in bubblewrap with limits and survives dead kernels.
 c.Autograde.autograde_preprocessors = [
     "mlpkit.execute.SandboxedExecute",
+    # Hidden tests are judged here, outside the kernel: probed cells get the judge's verdict.
+    "mlpkit.judge.JudgeProbes",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

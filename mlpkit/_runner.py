@@ -49,6 +49,10 @@ KERNEL_LAUNCHER = ("import sys; sys.modules['debugpy'] = None\n"
                    "if sys.path and sys.path[0] == '': del sys.path[0]\n"
                    "sys.path.append('')\n"
                    "from ipykernel import kernelapp; kernelapp.launch_new_instance()")
+# The probes' private output type (lab_checks.OBSERVATIONS_MIME, mlpkit/observations.py) and
+# its budget per notebook; this script runs in the sandbox, where mlpkit is not importable.
+OBSERVATIONS_MIME = "application/vnd.mlp-lab.observations+json"
+MAX_OBSERVATION_CHARS = 16_000_000
 SHORT_TEXT = 2000  # characters kept of a grade-deciding output past the output cap
 AFTER_RESTART = ("Later cells were run in a fresh kernel after re-running the earlier cells "
                  "that had succeeded.")
@@ -165,6 +169,7 @@ def _make_client_classes(kernel_uid, kernel_gid):
             self.cell_chars = {}
             self.total_chars = 0
             self.truncated_cells = set()
+            self.observation_chars = 0
             self.discard_outputs = False  # replay: run silently
 
         def output(self, outs, msg, display_id, cell_index):
@@ -172,6 +177,15 @@ def _make_client_classes(kernel_uid, kernel_gid):
                 return None
             out = super().output(outs, msg, display_id, cell_index)
             if out is None:
+                return None
+            if OBSERVATIONS_MIME in (out.get("data") or {}):
+                # A hidden test's observations have a budget of their own: the output caps are
+                # for what students print. Past it they are dropped, and the judge fails the
+                # cell as "observations missing" (mlpkit/observations.py).
+                self.observation_chars += _output_size(out)
+                if self.observation_chars <= MAX_OBSERVATION_CHARS:
+                    return out
+                outs.pop()
                 return None
             size = _output_size(out)
             used = self.cell_chars.get(cell_index, 0)

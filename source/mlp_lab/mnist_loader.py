@@ -1,4 +1,4 @@
-"""MNIST for the MLP lab, verified: `x_train, y_train, x_test, y_test = load_mnist()`.
+"""MNIST for the MLP lab, verified: `x_train, y_train, x_test, y_test = load_mnist(path=Path("mnist.npz"))`.
 
 Vectors are rows: one image is a row of 784 pixels, a batch of B images is (B, 784).
 - x_train (N, 784) float64 in [0, 1], y_train (N, 10) one-hot float64;
@@ -9,7 +9,7 @@ Where the data come from:
 - the subset `mnist_subset.npz` next to this file when `subset=True`, or when
   `subset=None` and the notebook runs under nbgrader (`NBGRADER_EXECUTION` set)
   or `MLP_LAB_SUBSET=1`. It needs no network and no cache;
-- otherwise the full set from the cache file `$MLP_LAB_CACHE` (default
+- otherwise the full set from `path` if that file exists, else from the cache file `$MLP_LAB_CACHE` (default
   `~/.cache/mlp_lab/mnist.npz`). A missing cache is downloaded once from a public
   mnist.npz mirror (`$MLP_LAB_MIRROR` overrides MIRROR_URL).
 
@@ -181,14 +181,16 @@ def subset_by_default():
     return bool(os.environ.get("NBGRADER_EXECUTION")) or os.environ.get("MLP_LAB_SUBSET") == "1"
 
 
-def load_mnist(subset=None):
+def load_mnist(path=Path("mnist.npz"), subset=None):
     """x_train (N, 784), y_train (N, 10), x_test (M, 784), y_test (M, 10); float64, pixels in [0, 1], labels one-hot.
 
-    subset=None uses the subset when `subset_by_default()` and the full set otherwise.
+    The full set comes from `path` when that file exists (the course's labs 1-2 kept a
+    mnist.npz there), else from the cache, downloaded first if missing; either way it is
+    verified. subset=None uses the subset when `subset_by_default()`.
     """
     if subset is None:
         subset = subset_by_default()
-    arrays = load_subset() if subset else load_full()
+    arrays = load_subset() if subset else load_full(path if path and Path(path).is_file() else None)
     out = []
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]

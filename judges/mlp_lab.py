@@ -1,0 +1,421 @@
+"""The judges of the MLP lab: one function per hidden test, named after its grade cell.
+
+Instructor-only: this folder is never released and never enters the sandbox. Each judge gets
+`seen`, what the cell's probe observed of the student's code, and `expected`, what the same
+probe observed of the source notebook's solutions (mlpkit/reference.py), and raises
+`Failed(message)` or returns. The probes themselves are the hidden regions of the source
+notebook's test cells. Try one: `python -m mlpkit.judge_cli NOTEBOOK` (or `mlpkit autograde`).
+"""
+import numpy as np
+
+from mlpkit.judging import (Failed, agrees, as_array, close, gradients_match, same_inputs, softmax,
+                            softmax_calls_honest, structure, trajectory_close)
+
+
+# ---- Task 0: stable_softmax ----
+
+def _softmax_results(seen, expected, what, rtol):
+    same_inputs(seen["inputs"], expected["inputs"])
+    if not isinstance(seen["results"], list) or len(seen["results"]) != len(expected["results"]):
+        raise Failed(f"{what}: expected one result per input")
+    for (x, axis), result, reference in zip(expected["inputs"], seen["results"], expected["results"]):
+        where = f"{what} of an array of shape {x.shape} along axis={axis}"
+        result = as_array(result, where)
+        if result.shape != x.shape:
+            raise Failed(f"{where} has shape {result.shape}, not the shape of x")
+        if not np.isfinite(result).all():
+            raise Failed(f"{where} holds NaN or infinite entries: an exponent overflowed")
+        if agrees(result, softmax(x.reshape(-1)).reshape(x.shape), rtol) and x.ndim > 1:
+            raise Failed(f"{where}: the whole array was normalised, not each slice along the axis")
+        if axis % x.ndim != x.ndim - 1 and agrees(result, softmax(x, -1), rtol):
+            raise Failed(f"{where}: the softmax was taken along the last axis, not along axis={axis}")
+        close(result, reference, where, rtol=rtol, atol=1e-15)
+
+
+def task0_softmax_matches_reference(seen, expected):
+    _softmax_results(seen, expected, "stable_softmax", rtol=1e-9)
+
+
+def task0_softmax_no_overflow(seen, expected):
+    _softmax_results(seen, expected, "stable_softmax of large inputs", rtol=1e-8)
+
+
+def task0_softmax_input_unchanged(seen, expected):
+    for i, (after, reference) in enumerate(zip(seen["inputs_after"], expected["inputs_after"])):
+        if not np.array_equal(as_array(after, "x"), reference):
+            raise Failed(f"stable_softmax modified its input x (call {i + 1}, x of shape {reference.shape})")
+
+
+# ---- Task 1: softmax output and cross-entropy ----
+
+def _used_stable_softmax(seen):
+    softmax_calls_honest(seen)
+    if not seen.get("softmax_count"):
+        raise Failed("feedforward and backprop must compute the probabilities with stable_softmax (Task 0)")
+
+
+def task1_feedforward_probabilities(seen, expected):
+    softmax_calls_honest(seen)
+    for i, (p, reference) in enumerate(zip(seen["outputs"], expected["outputs"])):
+        p = as_array(p, "feedforward(x)")
+        if p.shape != reference.shape:
+            raise Failed(f"feedforward(x) for case {i + 1} has shape {p.shape}, expected {reference.shape} = (B, N^L)")
+        if not np.isfinite(p).all() or p.min() < 0:
+            raise Failed(f"feedforward(x) for case {i + 1} has negative, NaN or infinite entries")
+        if not agrees(p.sum(axis=1), np.ones(len(p)), 1e-9):
+            raise Failed(f"the rows of feedforward(x) for case {i + 1} do not sum to 1: is the output a softmax?")
+    _used_stable_softmax(seen)
+
+
+def task1_feedforward_matches_reference(seen, expected):
+    softmax_calls_honest(seen)
+    for i, (p, reference) in enumerate(zip(seen["outputs"], expected["outputs"])):
+        close(p, reference, f"feedforward(x) for case {i + 1} (sizes with {i % 2 + 1} or more layers)")
+
+
+def task1_backprop_shapes(seen, expected):
+    softmax_calls_honest(seen)
+    for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
+        if not isinstance(result, list) or len(result) != 2:
+            raise Failed("backprop must return a pair (grads_w, grads_b)")
+        layers = len(reference[0])
+        grads_w, grads_b = structure(result[0], layers, "grads_w"), structure(result[1], layers, "grads_b")
+        if [g.shape for g in grads_w] == [r.shape for r in reference[1]]:
+            raise Failed("backprop returned (grads_b, grads_w); the course's order is (grads_w, grads_b)")
+        for name, got, ref in (("grads_w", grads_w, reference[0]), ("grads_b", grads_b, reference[1])):
+            for j, (g, r) in enumerate(zip(got, ref)):
+                if g.shape != r.shape:
+                    raise Failed(f"case {i + 1}: {name}[{j}] has shape {g.shape}, expected {r.shape}")
+
+
+_TASK1_BATCHES = [1, 6, 5, 2]
+
+
+def task1_backprop_matches_finite_differences(seen, expected):
+    softmax_calls_honest(seen)
+    for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
+        gradients_match(result, reference, f"case {i + 1} (batch of {_TASK1_BATCHES[i]})", _TASK1_BATCHES[i])
+
+
+def task1_does_not_modify_inputs(seen, expected):
+    for name in ("x", "y"):
+        if not np.array_equal(as_array(seen[name], name), expected[name]):
+            raise Failed(f"feedforward or backprop modified {name} in place")
+    for name in ("weights", "biases"):
+        for i, (got, ref) in enumerate(zip(structure(seen[name], len(expected[name]), name), expected[name])):
+            if got.shape != ref.shape or not np.array_equal(got, ref):
+                raise Failed(f"feedforward or backprop modified {name}[{i}]")
+
+
+# ---- Task 2: L2 and momentum ----
+
+def task2_trajectory_matches_sgd(seen, expected):
+    for i, (run, reference) in enumerate(zip(seen["runs"], expected["runs"])):
+        trajectory_close(run, reference, f"case {i + 1}")
+
+
+def task2_one_backprop_call_per_step(seen, expected):
+    counts = [int(c) for c in seen["counts"]]
+    if counts != expected["counts"]:
+        raise Failed(f"after 1, 2, 3, 4 learning steps backprop had been called {counts} times: once per step")
+
+
+def task2_biases_not_decayed(seen, expected):
+    weights, biases = expected["start"]
+    end_w, end_b = seen["end"]
+    for i, (b, start) in enumerate(zip(structure(end_b, len(biases), "biases"), biases)):
+        if b.shape != start.shape:
+            raise Failed(f"biases[{i}] has become {b.shape}: does learning_step unpack grads_w, grads_b in this order?")
+        if not np.array_equal(b, start):
+            raise Failed(f"with zero gradients, biases[{i}] changed: biases must not be decayed")
+    for i, (w, start) in enumerate(zip(structure(end_w, len(weights), "weights"), weights)):
+        if w.shape != start.shape or not np.abs(w).sum() < np.abs(start).sum():
+            raise Failed(f"with zero gradients and l2_factor=0.5, weights[{i}] did not shrink")
+
+
+def task2_l2_through_momentum_buffer(seen, expected):
+    steps = seen["weights"]
+    for step, (got, ref) in enumerate(zip(steps, expected["weights"]), start=1):
+        for i, (g, r) in enumerate(zip(structure(got, len(ref), "weights"), ref)):
+            close(g, r, f"with zero gradients, after step {step}, weights[{i}] (does l2_factor * W enter the velocity?)",
+                  rtol=1e-6)
+
+
+def task2_momentum_zero_is_sgd_plus_l2(seen, expected):
+    for step, (got, ref) in enumerate(zip(seen["weights"], expected["weights"]), start=1):
+        for i, (g, r) in enumerate(zip(structure(got, len(ref), "weights"), ref)):
+            close(g, r, f"momentum=0, after step {step}: weights[{i}]", rtol=1e-6)
+
+
+def _same_runs(seen, what):
+    """The student's default and explicit runs agree with each other (not with the reference:
+    an update bug is another cell's business)."""
+    trajectory_close(seen["default"], seen["explicit"], what, rtol=1e-12, atol=1e-15)
+
+
+def task2_default_hyperparameters(seen, expected):
+    try:
+        _same_runs(seen, "Task2(sizes) compared with Task2(sizes, l2_factor=1e-5, momentum=0.2)")
+    except Failed as failure:
+        raise Failed(f"{failure}: are the defaults l2_factor=1e-5 and momentum=0.2?") from None
+
+
+# ---- Task 3a, 3b: AdamW and Adagrad ----
+
+def _optimiser_runs(seen_runs, expected_runs, what, rtol=1e-6):
+    for i, (run, reference) in enumerate(zip(seen_runs, expected_runs)):
+        same_inputs(run["start"], reference["start"])
+        trajectory_close(run["trajectory"], reference["trajectory"], f"{what}, case {i + 1}", rtol=rtol)
+
+
+def _adamw_cause(run, reference):
+    """A name for the AdamW bug these numbers show, or None."""
+    for name, variant in (("the biases are decayed too", dict(decay_biases=True)),
+                          ("the moments are not bias-corrected (m / (1 - beta1**t), v / (1 - beta2**t))", dict(correct=False)),
+                          ("eps is inside the square root; AdamW adds it outside", dict(eps_inside=True))):
+        if _agrees_trajectory(run["trajectory"], _adamw(reference, **variant)):
+            return name
+    return None
+
+
+def _adamw(reference, decay_biases=False, correct=True, eps_inside=False):
+    lr, decay, (beta1, beta2), eps = reference["hyper"]
+    weights, biases = reference["start"]
+    params = [p.copy() for p in weights + biases]
+    n = len(weights)
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    out = []
+    for t, (grads_w, grads_b) in enumerate(reference["gradients"], start=1):
+        for i, g in enumerate(grads_w + grads_b):
+            if i < n or decay_biases:
+                params[i] = params[i] * (1 - lr * decay)
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            m_hat, v_hat = (m[i] / (1 - beta1**t), v[i] / (1 - beta2**t)) if correct else (m[i], v[i])
+            denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+            params[i] = params[i] - lr * m_hat / denominator
+        out.append([[p.copy() for p in params[:n]], [p.copy() for p in params[n:]]])
+    return out
+
+
+def _agrees_trajectory(seen, reference):
+    try:
+        trajectory_close(seen, reference, "")
+    except Failed:
+        return False
+    return True
+
+
+_ADAMW_HYPER = [(0.01, 0.1, (0.8, 0.95), 1e-8), (0.05, 0.02, (0.9, 0.99), 1e-6)]
+
+
+def task3_adamw_trajectory(seen, expected):
+    for i, (run, reference) in enumerate(zip(seen["runs"], expected["runs"])):
+        same_inputs(run["start"], reference["start"])
+        try:
+            trajectory_close(run["trajectory"], reference["trajectory"], f"AdamW, case {i + 1}")
+        except Failed as failure:
+            cause = _adamw_cause(run, {**reference, "hyper": _ADAMW_HYPER[i]})
+            raise Failed(f"{failure}: {cause}" if cause else str(failure)) from None
+
+
+def task3_adamw_decoupled_weight_decay(seen, expected):
+    same_inputs(seen["start"], expected["start"])
+    trajectory_close(seen["trajectory"], expected["trajectory"],
+                     "with zero gradients (weights shrink by 1 - lr * weight_decay per step, biases stay)", rtol=1e-9)
+
+
+def task3_adamw_bias_correction(seen, expected):
+    same_inputs(seen["start"], expected["start"])
+    trajectory_close(seen["trajectory"], expected["trajectory"],
+                     "with a constant gradient and no decay (is m / (1 - beta1**t) with t counting the steps?)")
+
+
+def task3_adamw_default_hyperparameters(seen, expected):
+    for run in (seen["default"], seen["explicit"]):
+        same_inputs(run["start"], expected["default"]["start"])
+    try:
+        trajectory_close(seen["default"]["trajectory"], seen["explicit"]["trajectory"], "AdamW(sizes) compared with "
+                         "AdamW(sizes, weight_decay=1e-2, betas=(0.9, 0.999), eps=1e-8)", rtol=1e-12, atol=1e-15)
+    except Failed as failure:
+        raise Failed(f"{failure}: are the defaults those stated?") from None
+
+
+def _adagrad(reference, eps, eps_inside):
+    weights, biases = reference["start"]
+    params = [p.copy() for p in weights + biases]
+    sums = [np.zeros_like(p) for p in params]
+    n, out = len(weights), []
+    lr = reference["learning_rate"]
+    for grads_w, grads_b in reference["gradients"]:
+        for i, g in enumerate(grads_w + grads_b):
+            sums[i] = sums[i] + g * g
+            params[i] = params[i] - lr * g / (np.sqrt(sums[i] + eps) if eps_inside else np.sqrt(sums[i]) + eps)
+        out.append([[p.copy() for p in params[:n]], [p.copy() for p in params[n:]]])
+    return out
+
+
+def _adagrad_runs(seen, expected, learning_rates, what):
+    eps = expected["eps"]
+    for i, (run, reference) in enumerate(zip(seen["runs"], expected["runs"])):
+        same_inputs(run["start"], reference["start"])
+        same_inputs(run["gradients"], reference["gradients"])
+        reference = {**reference, "learning_rate": learning_rates[i]}
+        if _agrees_trajectory(run["trajectory"], _adagrad(reference, eps, eps_inside=False)):
+            continue  # PyTorch's placement of eps
+        try:
+            trajectory_close(run["trajectory"], _adagrad(reference, eps, eps_inside=True), f"{what}, case {i + 1}")
+        except Failed as failure:
+            if _agrees_trajectory(run["trajectory"], _adagrad(reference, 0.0, eps_inside=True)):
+                raise Failed(f"{failure}: eps is not used") from None
+            raise
+
+
+def task3_adagrad_trajectory(seen, expected):
+    _adagrad_runs(seen, expected, [0.1, 0.5], "Adagrad")
+
+
+def task3_adagrad_eps(seen, expected):
+    _adagrad_runs(seen, expected, [0.1], "Adagrad(sizes, eps=0.25)")
+
+
+# ---- Task 3c: dropout ----
+
+def _mask(value, shape, p, what):
+    mask = as_array(value, what)
+    if mask.shape != shape:
+        raise Failed(f"{what} has shape {mask.shape}, expected {shape}")
+    zero = np.isclose(mask, 0.0, rtol=0.0, atol=1e-12)
+    if not (zero | np.isclose(mask, 1.0 / (1.0 - p), rtol=1e-12, atol=0.0)).all():
+        if (zero | np.isclose(mask, 1.0)).all():
+            raise Failed(f"{what}: the kept entries are 1, not 1/(1-p): the mask must rescale them")
+        raise Failed(f"{what} holds values other than 0 and 1/(1-p)")
+    return mask, zero
+
+
+def task3_dropout_mask_values(seen, expected):
+    for run in seen["runs"]:
+        p = float(run["p"])
+        mask, zero = _mask(run["mask"], (100, 80), p, f"dropout_mask((100, 80)) with p={p}")
+        rate = float(zero.mean())
+        if abs(rate - p) > 0.05:
+            raise Failed(f"with p={p}, {rate:.1%} of the mask is 0, expected about {p:.0%}")
+        if not np.array_equal(mask, as_array(run["same_seed"], "mask")):
+            raise Failed(f"two Dropout networks with the same seed gave different masks: draw them from self.rng")
+        if np.array_equal(mask, as_array(run["other_seed"], "mask")):
+            raise Failed("Dropout networks with different seeds gave the same mask: draw it from self.rng")
+
+
+def task3_dropout_masks_fresh(seen, expected):
+    masks = [_mask(m, (50, 40), 0.5, "dropout_mask((50, 40))")[0] for m in seen["masks"]]
+    if any(np.array_equal(masks[i], masks[j]) for i in range(3) for j in range(i)):
+        raise Failed("two calls of dropout_mask with the same shape gave the same mask: "
+                     "draw a new mask at every call, so that other units are dropped each time")
+    _mask(seen["other_shape"], (20, 40), 0.5, "dropout_mask((20, 40))")
+
+
+def task3_dropout_feedforward_deterministic(seen, expected):
+    softmax_calls_honest(seen)
+    outputs = [as_array(o, "feedforward(x)") for o in seen["outputs"]]
+    if any(o.shape != outputs[0].shape or not np.array_equal(o, outputs[0]) for o in outputs):
+        raise Failed("repeated calls of Dropout.feedforward(x) differ: feedforward must not drop units")
+    # Compared with the student's own Task1.feedforward: a Task 1 mistake is Task 1's to pay.
+    close(outputs[0], seen["task1"], "Dropout.feedforward(x) compared with Task1.feedforward", rtol=1e-12, atol=1e-15)
+
+
+def task3_dropout_mask_calls(seen, expected):
+    for shapes, reference in zip(seen["shapes"], expected["shapes"]):
+        got = [tuple(int(n) for n in s) for s in shapes]
+        if got != [tuple(s) for s in reference]:
+            raise Failed(f"backprop asked dropout_mask for the shapes {got}, expected {[tuple(s) for s in reference]} "
+                         "(one (B, N^l) mask per hidden layer, first hidden layer first)")
+
+
+def task3_dropout_backprop_matches_finite_differences(seen, expected):
+    softmax_calls_honest(seen)
+    for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
+        gradients_match(result, reference, f"case {i + 1}, masks given", [4, 3][i])
+
+
+# ---- Task 3d: augmentation ----
+
+def _images(value, shape, what):
+    images = as_array(value, what)
+    if images.shape != shape:
+        raise Failed(f"{what} has shape {images.shape}, expected {shape}")
+    if not np.isfinite(images).all():
+        raise Failed(f"{what} holds NaN or infinite entries")
+    return images
+
+
+def task3_augment_shape_and_range(seen, expected):
+    for out, reference in zip(seen["outputs"], expected["outputs"]):
+        out = _images(out, reference.shape, f"augment of {len(reference)} images")
+        if out.min() < -1e-12 or out.max() > 1 + 1e-12:
+            raise Failed(f"augment of {len(reference)} images has values in [{out.min():.3g}, {out.max():.3g}], not [0, 1]")
+
+
+def task3_augment_input_unchanged(seen, expected):
+    if not np.array_equal(as_array(seen["x_after"], "x"), expected["x_after"]):
+        raise Failed("augment(x, rng) modified x in place")
+
+
+def task3_augment_reproducible(seen, expected):
+    outs = [_images(o, expected["outputs"][0].shape, "augment(x, rng)") for o in seen["outputs"]]
+    if not np.array_equal(outs[0], outs[1]):
+        raise Failed("two generators with the same seed gave different outputs: draw all randomness from rng")
+    if np.array_equal(outs[0], outs[2]):
+        raise Failed("generators with different seeds gave the same output: draw the randomness from rng")
+
+
+def task3_augment_changes_images(seen, expected):
+    same_inputs(seen["x"], expected["x"])
+    x = expected["x"]
+    for out in seen["outputs"]:
+        changed = int((np.abs(_images(out, x.shape, "augment(x, rng)") - x).max(axis=1) > 1e-6).sum())
+        if changed < len(x) // 2:
+            raise Failed(f"augment changed only {changed} of {len(x)} images")
+
+
+def task3_augment_preserves_ink(seen, expected):
+    same_inputs(seen["x"], expected["x"])
+    x = expected["x"]
+    ratios = _images(seen["output"], x.shape, "augment(x, rng)").sum(axis=1) / x.sum(axis=1)
+    inside = float(((ratios > 0.7) & (ratios < 1.3)).mean())
+    if inside < 0.9 or not 0.85 < ratios.mean() < 1.15:
+        raise Failed(f"only {inside:.0%} of the images keep their ink within ±30% "
+                     f"(ratios from {ratios.min():.2f} to {ratios.max():.2f})")
+
+
+# ---- Task 4: deeper networks ----
+
+def task4_backprop_deep_matches_finite_differences(seen, expected):
+    softmax_calls_honest(seen)
+    for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
+        gradients_match(result, reference, f"{len(reference[0]) - 1} hidden layers", [3, 2][i])
+
+
+def _cross_entropy(weights, biases, x, y):
+    g = x
+    for w, b in zip(weights[:-1], biases[:-1]):
+        g = 1.0 / (1.0 + np.exp(-(g @ w.T + b)))
+    z = g @ weights[-1].T + biases[-1]
+    shifted = z - z.max(axis=1, keepdims=True)
+    return float(-(y * (shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))).sum() / len(x))
+
+
+def task4_deep_training_reduces_loss(seen, expected):
+    softmax_calls_honest(seen)
+    same_inputs([seen["x"], seen["y"], seen["start"]], [expected["x"], expected["y"], expected["start"]])
+    ref_w, ref_b = expected["end"]
+    weights = structure(seen["end"][0], len(ref_w), "weights")
+    biases = structure(seen["end"][1], len(ref_b), "biases")
+    if [w.shape for w in weights] != [w.shape for w in ref_w] or [b.shape for b in biases] != [b.shape for b in ref_b]:
+        raise Failed("the trained network's parameters changed shape")
+    start = _cross_entropy(*expected["start"], expected["x"], expected["y"])
+    after = _cross_entropy(weights, biases, expected["x"], expected["y"])
+    if not np.isfinite(after) or after > 0.5 * start:
+        raise Failed(f"300 full-batch SGD steps on a network with 3 hidden layers took the loss from "
+                     f"{start:.3f} to {after:.3f} only: is backprop right for any depth?")
+

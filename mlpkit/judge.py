@@ -1,0 +1,94 @@
+"""nbgrader preprocessor: replace every probed grade cell's outputs by the judge's verdict.
+
+In nbgrader_config.py, after the execution step and before SaveAutoGrades:
+
+    c.Autograde.autograde_preprocessors = ["mlpkit.execute.SandboxedExecute", "mlpkit.judge.JudgeProbes", ...]
+
+so `nbgrader autograde`, the formgrader's Autograde button and `mlpkit autograde` grade alike.
+For each grade cell that has a judge in `<course>/judges/<assignment>.py` (instructor-only:
+never released, never copied into the sandbox), it reads the cell's observations
+(mlpkit/observations.py), runs the judge against the reference observations
+(mlpkit/reference.py) and writes one output: "passed" on stdout, or an error whose message is
+the judge's. nbgrader's SaveAutoGrades then scores the cell as usual. Whatever the kernel
+printed in a probed cell, a pass or a forged pass included, is discarded.
+"""
+import importlib.util
+import logging
+import sys
+from pathlib import Path
+
+from nbconvert.preprocessors import Preprocessor
+from nbformat.v4 import new_output
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import is_grade
+
+from .judging import Failed
+from .observations import ObservationError, decode, observations_of
+from .reference import reference_observations
+
+log = logging.getLogger(__name__)
+PASSED = "Passed (hidden checks, judged by the grader).\n"
+
+
+def load_judges(course_root, assignment):
+    """The judges module of an assignment, `<course_root>/judges/<assignment>.py`, or None."""
+    path = Path(course_root) / "judges" / f"{assignment}.py"
+    if not path.is_file():
+        return None
+    name = f"mlpkit_judges_{assignment}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def verdict(cell, judges, references):
+    """(passed, message) for one grade cell."""
+    grade_id = cell.metadata["nbgrader"]["grade_id"]
+    try:
+        seen = observations_of(cell)
+    except ObservationError as error:
+        return False, str(error)
+    if seen.get("error"):
+        return False, str(seen["error"])[:4000]
+    expected = decode(references[grade_id]["values"], [10**9])
+    try:
+        getattr(judges, grade_id)(seen, expected)
+    except Failed as failure:
+        return False, str(failure)
+    except Exception as error:  # noqa: BLE001 - malformed observations must fail the cell, not the grader
+        log.debug("judge %s raised", grade_id, exc_info=True)
+        return False, f"the grader could not make sense of this cell's observations ({type(error).__name__})"
+    return True, PASSED
+
+
+def judge_notebook(nb, judges, references):
+    """Replace the outputs of every judged grade cell of `nb` by its verdict (in place)."""
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not is_grade(cell):
+            continue
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        if not hasattr(judges, grade_id) or grade_id not in references:
+            continue
+        passed, message = verdict(cell, judges, references)
+        if passed:
+            cell.outputs = [new_output("stream", name="stdout", text=message)]
+        else:
+            cell.outputs = [new_output("error", ename="TestFailed", evalue=message,
+                                       traceback=[f"TestFailed: {message}"])]
+    return nb
+
+
+class JudgeProbes(Preprocessor):
+    """Judge the probed cells of an executed notebook outside the kernel (see the module docstring)."""
+
+    def preprocess(self, nb, resources):
+        assignment = resources.get("nbgrader", {}).get("assignment")
+        coursedir = CourseDirectory(config=self.config)
+        judges = load_judges(coursedir.root, assignment) if assignment else None
+        if judges is None:
+            return nb, resources
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+        notebook = resources["nbgrader"].get("notebook", assignment) + ".ipynb"
+        return judge_notebook(nb, judges, reference_observations(source, notebook)), resources

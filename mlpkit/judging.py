@@ -1,0 +1,153 @@
+"""The vocabulary of a lab's judges (judges/<assignment>.py): compare what a probe saw with the reference.
+
+A judge is a function named after its grade cell, `judge(seen, expected)`: `seen` holds the
+student's observations, `expected` the reference solution's, for the same probe on the same
+inputs. It returns None to pass, or raises `Failed("what is wrong, in numbers")`. Nothing here
+ever shows an expected value to the student: messages say where and by how much, and name the
+likely cause when the numbers show it.
+
+    from mlpkit.judging import Failed, close, same_inputs, softmax_calls_honest, gradients_match
+"""
+import numpy as np
+
+
+class Failed(AssertionError):
+    """A hidden check failed; the message is shown to the student."""
+
+
+def as_array(value, what):
+    """`value` as a float64 array, or Failed naming `what`."""
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return value.astype(np.float64)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Failed(f"{what} is not an array of numbers (it is {value!r:.80})") from None
+    return array
+
+
+def relative_error(a, b):
+    scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1e-300)
+    return float(np.abs(a - b).max(initial=0.0)) / scale
+
+
+def close(seen, expected, what, rtol=1e-9, atol=1e-12):
+    """Failed unless `seen` has the shape of `expected` and |seen - expected| <= atol + rtol |expected|."""
+    expected = as_array(expected, "the reference")
+    seen = as_array(seen, what)
+    if seen.shape != expected.shape:
+        raise Failed(f"{what} has shape {seen.shape}, expected {expected.shape}")
+    finite = np.isfinite(seen)
+    if not finite.all():
+        raise Failed(f"{what} has {int((~finite).sum())} NaN or infinite entries out of {seen.size}")
+    excess = np.abs(seen - expected) - (atol + rtol * np.abs(expected))
+    if seen.size and excess.max() > 0:
+        worst = tuple(int(i) for i in np.unravel_index(int(excess.argmax()), excess.shape))
+        raise Failed(f"{what} is wrong at index {worst}: {int((excess > 0).sum())} of {seen.size} "
+                     f"entries are off, the worst by a relative error of "
+                     f"{relative_error(seen[worst], expected[worst]):.3g}")
+
+
+def agrees(seen, expected, rtol=1e-9, atol=1e-12):
+    """True when `close` would pass."""
+    try:
+        close(seen, expected, "", rtol, atol)
+    except Failed:
+        return False
+    return True
+
+
+def same_inputs(seen, expected, what="the check's inputs"):
+    """Failed unless the inputs a probe reports are bit for bit the reference's (so the student's
+    code cannot have chosen or changed them)."""
+    if not _identical(seen, expected):
+        raise Failed(f"{what} were changed while the check ran: does your code modify numpy's "
+                     "random generators or the arrays it is given?")
+
+
+def _identical(a, b):
+    if isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+    if isinstance(b, (list, tuple)):
+        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(map(_identical, a, b))
+    if isinstance(b, dict):
+        return isinstance(a, dict) and a.keys() == b.keys() and all(_identical(a[k], b[k]) for k in b)
+    return a == b
+
+
+def softmax(z, axis=-1):
+    shifted = z - z.max(axis=axis, keepdims=True)
+    exps = np.exp(shifted)
+    return exps / exps.sum(axis=axis, keepdims=True)
+
+
+def softmax_calls_honest(seen):
+    """Failed unless every call of the substituted softmax (recorded by `lab_checks.recorded_softmax`)
+    returned the softmax of its input: then the results can be trusted to test this task alone."""
+    for call in seen.get("softmax_calls") or []:
+        try:
+            z, axis, result = as_array(call[0], "z"), int(call[1]), as_array(call[2], "p")
+            honest = result.shape == z.shape and agrees(result, softmax(z, axis), 1e-9, 1e-15)
+        except (Failed, TypeError, ValueError, IndexError, np.AxisError):
+            honest = False
+        if not honest:
+            raise Failed("the softmax this check puts in place of stable_softmax gave wrong results: "
+                         "does your code replace or change unstable_softmax, stable_softmax or numpy?")
+
+
+def structure(value, count, what):
+    """A list of `count` arrays, or Failed."""
+    if not isinstance(value, list) or len(value) != count:
+        got = len(value) if isinstance(value, list) else type(value).__name__
+        raise Failed(f"{what} should be a list of {count} arrays, one per layer; it is {got}")
+    return [as_array(v, f"{what}[{i}]") for i, v in enumerate(value)]
+
+
+def gradients_match(seen, expected, what, batch_size=None, threshold=1e-6):
+    """Failed unless `seen` = (grads_w, grads_b) agrees with the reference's, naming the likely cause."""
+    if not isinstance(seen, list) or len(seen) != 2:
+        raise Failed(f"{what}: backprop must return a pair (grads_w, grads_b)")
+    layers = len(expected[0])
+    grads = [structure(seen[0], layers, f"{what}: grads_w"), structure(seen[1], layers, f"{what}: grads_b")]
+    ref = [[as_array(a, "") for a in part] for part in expected]
+    if [g.shape for g in grads[0]] == [r.shape for r in ref[1]] != [r.shape for r in ref[0]]:
+        raise Failed(f"{what}: backprop returned (grads_b, grads_w); the course's order is (grads_w, grads_b)")
+    for part, name in ((0, "grads_w"), (1, "grads_b")):
+        for i, (g, r) in enumerate(zip(grads[part], ref[part])):
+            if g.shape != r.shape:
+                transposed = g.shape == r.shape[::-1]
+                raise Failed(f"{what}: {name}[{i}] has shape {g.shape}, expected {r.shape}"
+                             + (" (transposed: weights are indexed by target node first)" if transposed else ""))
+            if not np.isfinite(g).all():
+                raise Failed(f"{what}: {name}[{i}] has NaN or infinite entries")
+    errors = [relative_error(g, r) for part in (0, 1) for g, r in zip(grads[part], ref[part])]
+    if max(errors) <= threshold:
+        return
+    flat = [(g, r) for part in (0, 1) for g, r in zip(grads[part], ref[part])]
+    causes = []
+    if batch_size and batch_size > 1:
+        causes += [(batch_size, "the gradients are summed over the batch, not averaged: the loss is the batch's mean"),
+                   (1 / batch_size, "the gradients are divided by the batch size twice")]
+    causes += [(-1.0, "the sign of the gradients is flipped")]
+    for factor, cause in causes:
+        if all(relative_error(g, factor * r) < 1e-6 for g, r in flat):
+            raise Failed(f"{what}: {cause}")
+    part, i = divmod(int(np.argmax(errors)), layers)
+    raise Failed(f"{what}: {('grads_w', 'grads_b')[part]}[{i}] is off by a relative error of "
+                 f"{max(errors):.2g} (checked against finite differences of the loss)")
+
+
+def trajectory_close(seen, expected, what, rtol=1e-6, atol=1e-12):
+    """Failed unless every step's (weights, biases) agrees with the reference trajectory."""
+    if not isinstance(seen, list) or len(seen) != len(expected):
+        raise Failed(f"{what}: expected the parameters after {len(expected)} steps")
+    for step, (got, ref) in enumerate(zip(seen, expected), start=1):
+        if not isinstance(got, list) or len(got) != 2:
+            raise Failed(f"{what}: the parameters after step {step} are not (weights, biases)")
+        for part, name in ((0, "weights"), (1, "biases")):
+            arrays = structure(got[part], len(ref[part]), f"{what}: {name} after step {step}")
+            for i, (g, r) in enumerate(zip(arrays, ref[part])):
+                if g.shape == (1,) + r.shape or (name == "biases" and g.ndim == 2):
+                    raise Failed(f"{what}: {name}[{i}] has become {g.shape}: does learning_step unpack "
+                                 "grads_w, grads_b = self.backprop(...) in this order?")
+                close(g, r, f"{what}: after step {step}, {name}[{i}]", rtol, atol)
