@@ -12,6 +12,8 @@ A *variant* is one small file in `tests/variants/`, named by the behaviour it sh
 A variant may replace several cells with `CELLS = {grade_id: source}` instead. A variant that
 shows a known weakness of the notebook's tests (a fix has been proposed) says so in
 `PENDING = "why"`: the suite then expects its verdict to be wrong (strict xfail) until the fix lands.
+A mutant whose cause the judge's message names says so in `MESSAGE = "a regex"`: the message of
+its first FAILS cell must match it (re.search).
 
 A submission is built from the RELEASE notebook: every code solution cell gets the
 reference solution taken from the SOURCE notebook (solution markers stripped), then the
@@ -47,6 +49,7 @@ class Variant:
     knock_on: tuple    # grade cells that may also lose points
     path: Path
     pending: str = ""  # a known weakness of the notebook's tests, fix proposed: expected to break
+    message: str = ""  # a regex the judge's message of the first FAILS cell must match ("" = no check)
 
 
 def load_variant(path) -> Variant:
@@ -72,7 +75,8 @@ def load_variant(path) -> Variant:
     if not doc:
         raise ValueError(f"{where} the docstring must say what the variant does")
     cells = {gid: src.strip("\n") + "\n" for gid, src in cells.items()}
-    return Variant(name, kind, doc, cells, fails, knock_on, path, str(ns.get("PENDING", "")))
+    return Variant(name, kind, doc, cells, fails, knock_on, path, str(ns.get("PENDING", "")),
+                   str(ns.get("MESSAGE", "")))
 
 
 def load_variants(course, names=None) -> list:

@@ -10,11 +10,11 @@ class Adagrad(Task1):
         self.G_w = [np.zeros_like(w) for w in self.weights]
         self.G_b = [np.zeros_like(b) for b in self.biases]
 
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
-        for i in range(len(self.weights)):
-            self.G_w[i] = self.G_w[i] + nabla_w[i] ** 2
-            self.G_b[i] = self.G_b[i] + nabla_b[i] ** 2
-            self.weights[i] = self.weights[i] - learning_rate * nabla_w[i] / (np.sqrt(self.G_w[i]) + self.eps)
-            self.biases[i] = self.biases[i] - learning_rate * nabla_b[i] / (np.sqrt(self.G_b[i]) + self.eps)
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
+        for i in range(self.num_layers):
+            self.G_w[i] = self.G_w[i] + grads_w[i] ** 2
+            self.G_b[i] = self.G_b[i] + grads_b[i] ** 2
+            self.weights[i] = self.weights[i] - learning_rate * grads_w[i] / (np.sqrt(self.G_w[i]) + self.eps)
+            self.biases[i] = self.biases[i] - learning_rate * grads_b[i] / (np.sqrt(self.G_b[i]) + self.eps)
 '''

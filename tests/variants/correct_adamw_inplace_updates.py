@@ -10,12 +10,12 @@ class AdamW(Task1):
         self.t = 0
         self.moments = [(np.zeros_like(p), np.zeros_like(p)) for p in self.weights + self.biases]
 
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
         self.t += 1
         beta1, beta2 = self.betas
         decays = [self.weight_decay] * len(self.weights) + [0.0] * len(self.biases)
-        for p, g, (m, v), decay in zip(self.weights + self.biases, nabla_w + nabla_b, self.moments, decays):
+        for p, g, (m, v), decay in zip(self.weights + self.biases, grads_w + grads_b, self.moments, decays):
             p *= 1 - learning_rate * decay
             m *= beta1
             m += (1 - beta1) * g

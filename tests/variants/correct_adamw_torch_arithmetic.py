@@ -26,10 +26,10 @@ class AdamW(Task1):
         denom = np.sqrt(s['exp_avg_sq']) / math.sqrt(bias_correction2) + self.eps
         return param - step_size * s['exp_avg'] / denom
 
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
         self.weights = [self._step(('w', i), w, g, learning_rate, self.weight_decay)
-                        for i, (w, g) in enumerate(zip(self.weights, nabla_w))]
+                        for i, (w, g) in enumerate(zip(self.weights, grads_w))]
         self.biases = [self._step(('b', i), b, g, learning_rate, 0.0)
-                       for i, (b, g) in enumerate(zip(self.biases, nabla_b))]
+                       for i, (b, g) in enumerate(zip(self.biases, grads_b))]
 '''

@@ -1,4 +1,4 @@
-"""Correct: Task1 backprop that loops over the samples one at a time and averages their gradients."""
+"""Correct: Task1 backprop that loops over the samples one at a time (Nielsen's loop, adapted to num_layers == len(weights)) and averages their gradients."""
 CELL = "task1_softmax_network_solution"
 FAILS = []
 KNOCK_ON = []
@@ -6,25 +6,25 @@ SOURCE = '''
 class Task1(Network):
     def feedforward(self, x):
         a = x
-        for b, w in zip(self.biases[:-1], self.weights[:-1]):
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
             a = sigmoid(a @ w.T + b)
         return stable_softmax(a @ self.weights[-1].T + self.biases[-1], axis=-1)
 
     def backprop(self, x, y):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        grads_w = [np.zeros(w.shape) for w in self.weights]
+        grads_b = [np.zeros(b.shape) for b in self.biases]
         for xs, ys in zip(x, y):
             acts, zs = [xs], []
-            for b, w in zip(self.biases, self.weights):
+            for w, b in zip(self.weights, self.biases):
                 zs.append(w @ acts[-1] + b)
                 acts.append(sigmoid(zs[-1]))
             delta = stable_softmax(zs[-1]) - ys
-            nabla_b[-1] += delta
-            nabla_w[-1] += np.outer(delta, acts[-2])
-            for l in range(2, self.num_layers):
+            grads_w[-1] += np.outer(delta, acts[-2])
+            grads_b[-1] += delta
+            for l in range(2, self.num_layers + 1):      # num_layers counts the weight matrices
                 delta = (self.weights[-l + 1].T @ delta) * sigmoid_prime(zs[-l])
-                nabla_b[-l] += delta
-                nabla_w[-l] += np.outer(delta, acts[-l - 1])
+                grads_w[-l] += np.outer(delta, acts[-l - 1])
+                grads_b[-l] += delta
         n = len(x)
-        return [g / n for g in nabla_b], [g / n for g in nabla_w]
+        return [g / n for g in grads_w], [g / n for g in grads_b]
 '''

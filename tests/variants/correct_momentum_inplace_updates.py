@@ -11,9 +11,9 @@ class Task2(Network):
         self.velocity_w = [np.zeros_like(w) for w in self.weights]
         self.velocity_b = [np.zeros_like(b) for b in self.biases]
 
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
-        for w, b, vw, vb, gw, gb in zip(self.weights, self.biases, self.velocity_w, self.velocity_b, nabla_w, nabla_b):
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
+        for w, b, vw, vb, gw, gb in zip(self.weights, self.biases, self.velocity_w, self.velocity_b, grads_w, grads_b):
             vw *= self.momentum
             vw += gw + self.l2_factor * w
             vb *= self.momentum

@@ -10,14 +10,14 @@ class Task2(Network):
         self.momentum = momentum
         self.buffers = None
 
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
-        grads = [g + self.l2_factor * w for g, w in zip(nabla_w, self.weights)] + list(nabla_b)
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
+        grads = [g + self.l2_factor * w for g, w in zip(grads_w, self.weights)] + list(grads_b)
         if self.buffers is None:
             self.buffers = [g.copy() for g in grads]
         else:
             self.buffers = [self.momentum * buf + g for buf, g in zip(self.buffers, grads)]
-        n = len(self.weights)
+        n = self.num_layers
         self.weights = [w - learning_rate * buf for w, buf in zip(self.weights, self.buffers[:n])]
         self.biases = [b - learning_rate * buf for b, buf in zip(self.biases, self.buffers[n:])]
 '''

@@ -11,12 +11,12 @@ class Task2(Network):
         self.velocity_w = [np.zeros_like(w) for w in self.weights]
         self.velocity_b = [np.zeros_like(b) for b in self.biases]
 
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
-        for i in range(len(self.weights)):
-            grad_w = nabla_w[i] + self.l2_factor * self.weights[i]
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
+        for i in range(self.num_layers):
+            grad_w = grads_w[i] + self.l2_factor * self.weights[i]
             self.velocity_w[i] = self.momentum * self.velocity_w[i] - learning_rate * grad_w
-            self.velocity_b[i] = self.momentum * self.velocity_b[i] - learning_rate * nabla_b[i]
+            self.velocity_b[i] = self.momentum * self.velocity_b[i] - learning_rate * grads_b[i]
             self.weights[i] = self.weights[i] + self.velocity_w[i]
             self.biases[i] = self.biases[i] + self.velocity_b[i]
 '''

@@ -10,12 +10,12 @@ class AdamW(Task1):
         self.t = 0
         self.m = [np.zeros_like(p) for p in self.weights + self.biases]
         self.v = [np.zeros_like(p) for p in self.weights + self.biases]
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
         self.t += 1
         beta1, beta2 = self.betas
-        n = len(self.weights)
-        params, grads = self.weights + self.biases, nabla_w + nabla_b
+        n = self.num_layers
+        params, grads = self.weights + self.biases, grads_w + grads_b
         for i, (p, g) in enumerate(zip(params, grads)):
             if i < n:
                 p = p * (1 - learning_rate * self.weight_decay)

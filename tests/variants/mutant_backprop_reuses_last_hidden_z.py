@@ -1,28 +1,26 @@
 """Mutant: every hidden layer's delta uses sigmoid_prime of the LAST hidden layer's z; right for one hidden layer only."""
 CELL = "task1_softmax_network_solution"
-FAILS = [
-    "task1_backprop_matches_finite_differences",
-    "task4_backprop_deep_matches_finite_differences",
-]
-KNOCK_ON = []
+FAILS = ['task1_backprop_matches_finite_differences', 'task4_backprop_deep_matches_finite_differences']
+KNOCK_ON = ['task4_deep_training_reduces_loss']
 SOURCE = '''
 class Task1(Network):
     def feedforward(self, x):
-        a = x
-        for b, w in zip(self.biases[:-1], self.weights[:-1]):
-            a = sigmoid(a @ w.T + b)
-        return stable_softmax(a @ self.weights[-1].T + self.biases[-1], axis=-1)
+        g = x
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            g = sigmoid(g @ w.T + b)
+        return stable_softmax(g @ self.weights[-1].T + self.biases[-1])
 
     def backprop(self, x, y):
         activations, zs = [x], []
-        for b, w in zip(self.biases, self.weights):
+        for w, b in zip(self.weights, self.biases):
             zs.append(activations[-1] @ w.T + b)
             activations.append(sigmoid(zs[-1]))
-        delta = (stable_softmax(zs[-1], axis=-1) - y) / x.shape[0]
-        nabla_b, nabla_w = [None] * len(self.biases), [None] * len(self.weights)
-        nabla_b[-1], nabla_w[-1] = delta.sum(axis=0), delta.T @ activations[-2]
-        for l in range(2, self.num_layers):
+        delta = (stable_softmax(zs[-1]) - y) / len(x)
+        grads_w = [np.zeros(w.shape) for w in self.weights]
+        grads_b = [np.zeros(b.shape) for b in self.biases]
+        grads_w[-1], grads_b[-1] = delta.T @ activations[-2], delta.sum(axis=0)
+        for l in range(2, self.num_layers + 1):
             delta = (delta @ self.weights[-l + 1]) * sigmoid_prime(zs[-2])   # BUG: should be zs[-l]
-            nabla_b[-l], nabla_w[-l] = delta.sum(axis=0), delta.T @ activations[-l - 1]
-        return nabla_b, nabla_w
+            grads_w[-l], grads_b[-l] = delta.T @ activations[-l - 1], delta.sum(axis=0)
+        return grads_w, grads_b
 '''

@@ -1,25 +1,29 @@
 """Mutant: the fused output gradient is written y - p instead of p - y, so every gradient points uphill."""
 CELL = "task1_softmax_network_solution"
-FAILS = ["task1_backprop_matches_finite_differences"]
-KNOCK_ON = ["task4_backprop_deep_matches_finite_differences", "task4_deep_training_reduces_loss"]
+FAILS = ['task1_backprop_matches_finite_differences', 'task4_backprop_deep_matches_finite_differences']
+KNOCK_ON = ['task4_deep_training_reduces_loss']
+MESSAGE = 'sign'
 SOURCE = '''
 class Task1(Network):
     def feedforward(self, x):
-        a = x
-        for b, w in zip(self.biases[:-1], self.weights[:-1]):
-            a = sigmoid(a @ w.T + b)
-        return stable_softmax(a @ self.weights[-1].T + self.biases[-1], axis=-1)
+        g = x
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            g = sigmoid(g @ w.T + b)
+        return stable_softmax(g @ self.weights[-1].T + self.biases[-1])
 
     def backprop(self, x, y):
-        activations, zs = [x], []
-        for b, w in zip(self.biases, self.weights):
-            zs.append(activations[-1] @ w.T + b)
-            activations.append(sigmoid(zs[-1]))
-        delta = (y - stable_softmax(zs[-1], axis=-1)) / x.shape[0]     # BUG: sign
-        nabla_b, nabla_w = [None] * len(self.biases), [None] * len(self.weights)
-        nabla_b[-1], nabla_w[-1] = delta.sum(axis=0), delta.T @ activations[-2]
-        for l in range(2, self.num_layers):
-            delta = (delta @ self.weights[-l + 1]) * sigmoid_prime(zs[-l])
-            nabla_b[-l], nabla_w[-l] = delta.sum(axis=0), delta.T @ activations[-l - 1]
-        return nabla_b, nabla_w
+        gs = [x]
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            gs.append(sigmoid(gs[-1] @ w.T + b))
+        p = stable_softmax(gs[-1] @ self.weights[-1].T + self.biases[-1])
+        grads_w, grads_b = [], []
+        delta = (y - p) / len(x)     # BUG: sign
+        for l in reversed(range(self.num_layers)):
+            grads_w.append(delta.T @ gs[l])
+            grads_b.append(delta.sum(axis=0))
+            if l > 0:
+                delta = (delta @ self.weights[l]) * gs[l] * (1 - gs[l])
+        grads_w.reverse()
+        grads_b.reverse()
+        return grads_w, grads_b
 '''

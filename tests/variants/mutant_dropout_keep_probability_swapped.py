@@ -1,7 +1,8 @@
 """Mutant: the mask drops a unit with probability 1 - p instead of p."""
 CELL = "task3_dropout_solution"
-FAILS = ["task3_dropout_mask_values"]
+FAILS = ['task3_dropout_mask_values']
 KNOCK_ON = []
+MESSAGE = 'probability to drop'
 SOURCE = '''
 class Dropout(Task1):
     def __init__(self, sizes, p=0.2, seed=None):
@@ -11,18 +12,22 @@ class Dropout(Task1):
 
     def dropout_mask(self, shape):
         return (self.rng.random(shape) < self.p) / (1 - self.p)    # BUG: keeps with probability p
-
     def backprop(self, x, y):
-        activations, zs, masks = [x], [], []
-        for b, w in zip(self.biases[:-1], self.weights[:-1]):
-            zs.append(activations[-1] @ w.T + b)
-            masks.append(self.dropout_mask(zs[-1].shape))
-            activations.append(sigmoid(zs[-1]) * masks[-1])
-        delta = (stable_softmax(activations[-1] @ self.weights[-1].T + self.biases[-1], axis=-1) - y) / x.shape[0]
-        nabla_b, nabla_w = [None] * len(self.biases), [None] * len(self.weights)
-        nabla_b[-1], nabla_w[-1] = delta.sum(axis=0), delta.T @ activations[-1]
-        for l in range(2, self.num_layers):
-            delta = (delta @ self.weights[-l + 1]) * masks[-l + 1] * sigmoid_prime(zs[-l + 1])
-            nabla_b[-l], nabla_w[-l] = delta.sum(axis=0), delta.T @ activations[-l]
-        return nabla_b, nabla_w
+        gs, derivatives = [x], []
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            g = sigmoid(gs[-1] @ w.T + b)
+            mask = self.dropout_mask(g.shape)
+            gs.append(g * mask)
+            derivatives.append(g * (1 - g) * mask)
+        p = stable_softmax(gs[-1] @ self.weights[-1].T + self.biases[-1])
+        grads_w, grads_b = [], []
+        delta = (p - y) / len(x)
+        for l in reversed(range(self.num_layers)):
+            grads_w.append(delta.T @ gs[l])
+            grads_b.append(delta.sum(axis=0))
+            if l > 0:
+                delta = (delta @ self.weights[l]) * derivatives[l - 1]
+        grads_w.reverse()
+        grads_b.reverse()
+        return grads_w, grads_b
 '''

@@ -1,6 +1,6 @@
 """Mutant: one dropout mask per hidden unit, shared by the whole batch (dropout_mask((N^l,)) instead of (B, N^l))."""
 CELL = "task3_dropout_solution"
-FAILS = ["task3_dropout_mask_calls", "task3_dropout_backprop_matches_finite_differences"]
+FAILS = ['task3_dropout_mask_calls', 'task3_dropout_backprop_matches_finite_differences']
 KNOCK_ON = []
 SOURCE = '''
 class Dropout(Task1):
@@ -11,18 +11,22 @@ class Dropout(Task1):
 
     def dropout_mask(self, shape):
         return (self.rng.random(shape) >= self.p) / (1 - self.p)
-
     def backprop(self, x, y):
-        activations, zs, masks = [x], [], []
-        for b, w in zip(self.biases[:-1], self.weights[:-1]):
-            zs.append(activations[-1] @ w.T + b)
-            masks.append(self.dropout_mask((len(b),)))   # BUG: shape (N^l,)
-            activations.append(sigmoid(zs[-1]) * masks[-1])
-        delta = (stable_softmax(activations[-1] @ self.weights[-1].T + self.biases[-1], axis=-1) - y) / x.shape[0]
-        nabla_b, nabla_w = [None] * len(self.biases), [None] * len(self.weights)
-        nabla_b[-1], nabla_w[-1] = delta.sum(axis=0), delta.T @ activations[-1]
-        for l in range(2, self.num_layers):
-            delta = (delta @ self.weights[-l + 1]) * masks[-l + 1] * sigmoid_prime(zs[-l + 1])
-            nabla_b[-l], nabla_w[-l] = delta.sum(axis=0), delta.T @ activations[-l]
-        return nabla_b, nabla_w
+        gs, derivatives = [x], []
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            g = sigmoid(gs[-1] @ w.T + b)
+            mask = self.dropout_mask(b.shape)     # BUG: (N^l,), not (B, N^l)
+            gs.append(g * mask)
+            derivatives.append(g * (1 - g) * mask)
+        p = stable_softmax(gs[-1] @ self.weights[-1].T + self.biases[-1])
+        grads_w, grads_b = [], []
+        delta = (p - y) / len(x)
+        for l in reversed(range(self.num_layers)):
+            grads_w.append(delta.T @ gs[l])
+            grads_b.append(delta.sum(axis=0))
+            if l > 0:
+                delta = (delta @ self.weights[l]) * derivatives[l - 1]
+        grads_w.reverse()
+        grads_b.reverse()
+        return grads_w, grads_b
 '''

@@ -1,25 +1,29 @@
-"""Mutant: Task1.feedforward uses the given unstable_softmax, so large logits overflow to NaN (backprop is right)."""
+"""Mutant: Task1.feedforward uses the given unstable_softmax, not Task 0's stable_softmax, so large logits overflow to NaN (backprop is right)."""
 CELL = "task1_softmax_network_solution"
-FAILS = ["task1_feedforward_probabilities"]
+FAILS = ['task1_feedforward_probabilities']
 KNOCK_ON = []
+MESSAGE = 'stable_softmax'
 SOURCE = '''
 class Task1(Network):
     def feedforward(self, x):
-        a = x
-        for b, w in zip(self.biases[:-1], self.weights[:-1]):
-            a = sigmoid(a @ w.T + b)
-        return unstable_softmax(a @ self.weights[-1].T + self.biases[-1], axis=-1)   # BUG
+        g = x
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            g = sigmoid(g @ w.T + b)
+        return unstable_softmax(g @ self.weights[-1].T + self.biases[-1])   # BUG
 
     def backprop(self, x, y):
-        activations, zs = [x], []
-        for b, w in zip(self.biases, self.weights):
-            zs.append(activations[-1] @ w.T + b)
-            activations.append(sigmoid(zs[-1]))
-        delta = (stable_softmax(zs[-1], axis=-1) - y) / x.shape[0]
-        nabla_b, nabla_w = [None] * len(self.biases), [None] * len(self.weights)
-        nabla_b[-1], nabla_w[-1] = delta.sum(axis=0), delta.T @ activations[-2]
-        for l in range(2, self.num_layers):
-            delta = (delta @ self.weights[-l + 1]) * sigmoid_prime(zs[-l])
-            nabla_b[-l], nabla_w[-l] = delta.sum(axis=0), delta.T @ activations[-l - 1]
-        return nabla_b, nabla_w
+        gs = [x]
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            gs.append(sigmoid(gs[-1] @ w.T + b))
+        p = stable_softmax(gs[-1] @ self.weights[-1].T + self.biases[-1])
+        grads_w, grads_b = [], []
+        delta = (p - y) / len(x)
+        for l in reversed(range(self.num_layers)):
+            grads_w.append(delta.T @ gs[l])
+            grads_b.append(delta.sum(axis=0))
+            if l > 0:
+                delta = (delta @ self.weights[l]) * gs[l] * (1 - gs[l])
+        grads_w.reverse()
+        grads_b.reverse()
+        return grads_w, grads_b
 '''

@@ -9,13 +9,13 @@ class Task2(Network):
         self.l2_factor = l2_factor
         self.momentum = momentum
 
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
-        for i in range(len(self.weights)):
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
+        for i in range(self.num_layers):
             velocity_w = np.zeros_like(self.weights[i])   # BUG: forgotten between steps
             velocity_b = np.zeros_like(self.biases[i])
-            velocity_w = self.momentum * velocity_w + nabla_w[i] + self.l2_factor * self.weights[i]
-            velocity_b = self.momentum * velocity_b + nabla_b[i]
+            velocity_w = self.momentum * velocity_w + grads_w[i] + self.l2_factor * self.weights[i]
+            velocity_b = self.momentum * velocity_b + grads_b[i]
             self.weights[i] = self.weights[i] - learning_rate * velocity_w
             self.biases[i] = self.biases[i] - learning_rate * velocity_b
 '''

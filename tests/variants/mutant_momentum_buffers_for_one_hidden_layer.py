@@ -1,6 +1,6 @@
 """Mutant: Task2 creates momentum buffers for the first two weight matrices only (written for a (784, 30, 10) net), so deeper networks crash."""
 CELL = "task2_l2_momentum_solution"
-FAILS = ["task2_trajectory_matches_sgd", "task4_deep_training_reduces_loss"]
+FAILS = ["task2_trajectory_matches_sgd"]  # its case 2 has three weight matrices; Task 4 trains with Network's step
 KNOCK_ON = []
 SOURCE = '''
 class Task2(Network):
@@ -12,11 +12,11 @@ class Task2(Network):
         self.velocity_w = [np.zeros_like(w) for w in self.weights[:2]]
         self.velocity_b = [np.zeros_like(b) for b in self.biases[:2]]
 
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
-        for i in range(len(self.weights)):
-            self.velocity_w[i] = self.momentum * self.velocity_w[i] + nabla_w[i] + self.l2_factor * self.weights[i]
-            self.velocity_b[i] = self.momentum * self.velocity_b[i] + nabla_b[i]
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
+        for i in range(self.num_layers):
+            self.velocity_w[i] = self.momentum * self.velocity_w[i] + grads_w[i] + self.l2_factor * self.weights[i]
+            self.velocity_b[i] = self.momentum * self.velocity_b[i] + grads_b[i]
             self.weights[i] = self.weights[i] - learning_rate * self.velocity_w[i]
             self.biases[i] = self.biases[i] - learning_rate * self.velocity_b[i]
 '''

@@ -11,12 +11,12 @@ class Task2(Network):
         self.velocity_w = [np.zeros_like(w) for w in self.weights]
         self.velocity_b = [np.zeros_like(b) for b in self.biases]
 
-    def learning_step(self, x, y, learning_rate):
-        nabla_b, nabla_w = self.backprop(x, y)
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
         mu = self.momentum
-        for i in range(len(self.weights)):
-            self.velocity_w[i] = mu * self.velocity_w[i] + (1 - mu) * (nabla_w[i] + self.l2_factor * self.weights[i])  # BUG
-            self.velocity_b[i] = mu * self.velocity_b[i] + (1 - mu) * nabla_b[i]
+        for i in range(self.num_layers):
+            self.velocity_w[i] = mu * self.velocity_w[i] + (1 - mu) * (grads_w[i] + self.l2_factor * self.weights[i])  # BUG
+            self.velocity_b[i] = mu * self.velocity_b[i] + (1 - mu) * grads_b[i]
             self.weights[i] = self.weights[i] - learning_rate * self.velocity_w[i]
             self.biases[i] = self.biases[i] - learning_rate * self.velocity_b[i]
 '''

@@ -1,7 +1,7 @@
 """Mutant: softmax subtracts the global max, not each row's max, so rows far below it underflow to 0/0."""
 CELL = "task0_stable_softmax_solution"
 FAILS = ["task0_softmax_no_overflow"]
-KNOCK_ON = ["task1_feedforward_probabilities"]
+KNOCK_ON = []  # later tasks are probed with a known-good softmax
 SOURCE = '''
 def stable_softmax(x, axis=-1):
     exps = np.exp(x - np.max(x))

@@ -1,0 +1,37 @@
+"""Mutant: dropout_mask draws a mask the first time it sees a shape and then returns that same mask forever, so the same units are always dropped."""
+CELL = "task3_dropout_solution"
+FAILS = ['task3_dropout_masks_fresh']
+KNOCK_ON = []
+MESSAGE = 'new mask at every call'
+SOURCE = '''
+class Dropout(Task1):
+    def __init__(self, sizes, p=0.2, seed=None):
+        super().__init__(sizes)
+        self.p = p
+        self.rng = np.random.default_rng(seed)
+
+    def dropout_mask(self, shape):
+        if not hasattr(self, "masks"):
+            self.masks = {}
+        if shape not in self.masks:                 # BUG: one draw per shape, reused forever
+            self.masks[shape] = (self.rng.random(shape) >= self.p) / (1 - self.p)
+        return self.masks[shape]
+    def backprop(self, x, y):
+        gs, derivatives = [x], []
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            g = sigmoid(gs[-1] @ w.T + b)
+            mask = self.dropout_mask(g.shape)
+            gs.append(g * mask)
+            derivatives.append(g * (1 - g) * mask)
+        p = stable_softmax(gs[-1] @ self.weights[-1].T + self.biases[-1])
+        grads_w, grads_b = [], []
+        delta = (p - y) / len(x)
+        for l in reversed(range(self.num_layers)):
+            grads_w.append(delta.T @ gs[l])
+            grads_b.append(delta.sum(axis=0))
+            if l > 0:
+                delta = (delta @ self.weights[l]) * derivatives[l - 1]
+        grads_w.reverse()
+        grads_b.reverse()
+        return grads_w, grads_b
+'''

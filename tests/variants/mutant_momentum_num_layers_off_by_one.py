@@ -1,0 +1,22 @@
+"""Mutant: Task2 loops `for i in range(self.num_layers - 1)` (Nielsen's num_layers counts the layers of nodes); here num_layers == len(weights), so the last layer is never updated."""
+CELL = "task2_l2_momentum_solution"
+FAILS = ["task2_trajectory_matches_sgd", "task2_l2_through_momentum_buffer", "task2_momentum_zero_is_sgd_plus_l2"]
+KNOCK_ON = ["task2_biases_not_decayed"]  # with zero gradients the last layer's weights do not shrink either
+MESSAGE = "num_layers"
+SOURCE = '''
+class Task2(Network):
+    def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):
+        super().__init__(sizes)
+        self.l2_factor = l2_factor
+        self.momentum = momentum
+        self.velocity_w = [np.zeros_like(w) for w in self.weights]
+        self.velocity_b = [np.zeros_like(b) for b in self.biases]
+
+    def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
+        grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
+        for i in range(self.num_layers - 1):      # BUG: num_layers == len(weights): skips the last layer
+            self.velocity_w[i] = self.momentum * self.velocity_w[i] + grads_w[i] + self.l2_factor * self.weights[i]
+            self.velocity_b[i] = self.momentum * self.velocity_b[i] + grads_b[i]
+            self.weights[i] = self.weights[i] - learning_rate * self.velocity_w[i]
+            self.biases[i] = self.biases[i] - learning_rate * self.velocity_b[i]
+'''
