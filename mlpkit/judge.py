@@ -17,13 +17,13 @@ import logging
 import sys
 from pathlib import Path
 
-from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 
 from .judging import Failed
-from .observations import ObservationError, decode, observations_of
+from .observations import OBSERVATIONS_MIME, ObservationError, decode, observations_of
 from .reference import reference_observations
 
 log = logging.getLogger(__name__)
@@ -80,14 +80,23 @@ def judge_notebook(nb, judges, references):
     return nb
 
 
-class JudgeProbes(Preprocessor):
-    """Judge the probed cells of an executed notebook outside the kernel (see the module docstring)."""
+class JudgeProbes(NbGraderPreprocessor):
+    """Judge the probed cells of an executed notebook outside the kernel (see the module docstring).
+
+    An NbGraderPreprocessor, because nbgrader registers its preprocessors without enabling
+    them: a plain nbconvert Preprocessor in that list would silently do nothing."""
 
     def preprocess(self, nb, resources):
         assignment = resources.get("nbgrader", {}).get("assignment")
         coursedir = CourseDirectory(config=self.config)
         judges = load_judges(coursedir.root, assignment) if assignment else None
         if judges is None:
+            probed = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                      if c.cell_type == "code" and is_grade(c) and any(OBSERVATIONS_MIME in (o.get("data") or {})
+                                                                        for o in c.get("outputs", []))]
+            if probed:  # without its judges, a probed cell would be graded by its visible part alone
+                raise RuntimeError(f"cells {', '.join(probed)} hold hidden-test observations, but "
+                                   f"{coursedir.root}/judges/{assignment}.py is missing")
             return nb, resources
         source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
         notebook = resources["nbgrader"].get("notebook", assignment) + ".ipynb"

@@ -160,7 +160,7 @@ def course_notebooks(course):
 # ---------------------------------------------------------------- grading
 
 def make_grading_course(course, workdir):
-    """A throw-away course in `workdir`: the config and source/ of `course`, release generated."""
+    """A throw-away course in `workdir`: the config, source/ and judges/ of `course`, release generated."""
     from mlpkit.course import Course
     from mlpkit.release import generate
     grading = Course(workdir)
@@ -168,6 +168,9 @@ def make_grading_course(course, workdir):
     shutil.copy2(Path(course) / "nbgrader_config.py", grading.config_file)
     shutil.copytree(Path(course) / "source", grading.root / "source", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    if (Path(course) / "judges").is_dir():
+        shutil.copytree(Path(course) / "judges", grading.root / "judges", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     generate(grading)
     return grading
 
