@@ -19,7 +19,7 @@ os._exit(1)  # "restart the kernel" the hard way: the kernel dies mid-notebook
 
 HANG_SOURCE = '''
 # Train until the cross-entropy goes negative (it never does: -log(p) >= 0).
-net = Task1And2([4, 3, 2])
+net = Task1([4, 3, 2])
 x_tiny, y_tiny = np.zeros((1, 4)), np.array([[1.0, 0.0]])
 loss = 0.0
 while loss >= 0:
@@ -41,8 +41,8 @@ EXAMPLES = {
                                   "mutant_dropout_at_evaluation"),
     "crash_kernel_dies": ("os._exit after the Task 2 class: the kernel dies",
                           {"task2_l2_momentum_solution": CRASH_SOURCE}),
-    "hangs_infinite_loop": ("a Task 4 training loop that never ends: the cell times out",
-                            {"task4_deep_experiments_solution": HANG_SOURCE}),
+    "hangs_infinite_loop": ("a training loop after the Task 3 augmentation that never ends: the cell times out",
+                            {"task3_augment_solution": HANG_SOURCE}),
 }
 
 
