@@ -103,38 +103,107 @@ def structure(value, count, what):
     return [as_array(v, f"{what}[{i}]") for i, v in enumerate(value)]
 
 
-def gradients_match(seen, expected, what, batch_size=None, threshold=1e-6):
-    """Failed unless `seen` = (grads_w, grads_b) agrees with the reference's, naming the likely cause."""
+_NUM_LAYERS = "num_layers == len(weights) == len(sizes) - 1 (in Nielsen's book num_layers is len(sizes))"
+
+
+def gradient_structure(seen, expected, what):
+    """(grads_w, grads_b) as lists of arrays shaped like the reference's, or Failed naming the convention
+    broken: the pair, its order, one array per layer, the shapes (a transposed weight gradient)."""
+    prefix = f"{what}: " if what else ""
     if not isinstance(seen, list) or len(seen) != 2:
-        raise Failed(f"{what}: backprop must return a pair (grads_w, grads_b)")
+        raise Failed(f"{prefix}backprop must return a pair (grads_w, grads_b)")
     layers = len(expected[0])
-    grads = [structure(seen[0], layers, f"{what}: grads_w"), structure(seen[1], layers, f"{what}: grads_b")]
     ref = [[as_array(a, "") for a in part] for part in expected]
-    if [g.shape for g in grads[0]] == [r.shape for r in ref[1]] != [r.shape for r in ref[0]]:
-        raise Failed(f"{what}: backprop returned (grads_b, grads_w); the course's order is (grads_w, grads_b)")
+    for part, name in ((0, "grads_w"), (1, "grads_b")):
+        value = seen[part]
+        if not isinstance(value, list):
+            raise Failed(f"{prefix}{name} should be a list of {layers} arrays, one per layer; it is {type(value).__name__}")
+        if len(value) != layers:
+            raise Failed(f"{prefix}{name} holds {len(value)} arrays for {layers} layers: one per weight matrix, "
+                         f"{_NUM_LAYERS}")
+        missing = [i for i, v in enumerate(value) if v is None]
+        if missing:
+            raise Failed(f"{prefix}{name}[{missing[0]}] is None: the loop over the layers never reached layer "
+                         f"{missing[0]}; {_NUM_LAYERS}")
+    grads = [[as_array(v, f"{prefix}{name}[{i}]") for i, v in enumerate(seen[part])]
+             for part, name in ((0, "grads_w"), (1, "grads_b"))]
+    shapes = [[g.shape for g in part] for part in grads]
+    ref_shapes = [[r.shape for r in part] for part in ref]
+    if shapes == ref_shapes[::-1] != ref_shapes:
+        raise Failed(f"{prefix}backprop returned (grads_b, grads_w); the course's order is (grads_w, grads_b)")
     for part, name in ((0, "grads_w"), (1, "grads_b")):
         for i, (g, r) in enumerate(zip(grads[part], ref[part])):
             if g.shape != r.shape:
-                transposed = g.shape == r.shape[::-1]
-                raise Failed(f"{what}: {name}[{i}] has shape {g.shape}, expected {r.shape}"
-                             + (" (transposed: weights are indexed by target node first)" if transposed else ""))
+                hint = ""
+                if part == 0 and g.shape == r.shape[::-1]:
+                    hint = (f": the transpose of weights[{i}], which are indexed by target node first, "
+                            f"(N^{{i+1}}, N^i); delta.T @ g, not g.T @ delta")
+                elif part == 1 and g.ndim == 2:
+                    hint = ": sum delta over the batch (axis 0)"
+                raise Failed(f"{prefix}{name}[{i}] has shape {g.shape}, expected {r.shape} like "
+                             f"{('weights', 'biases')[part]}[{i}]{hint}")
             if not np.isfinite(g).all():
-                raise Failed(f"{what}: {name}[{i}] has NaN or infinite entries")
-    errors = [relative_error(g, r) for part in (0, 1) for g, r in zip(grads[part], ref[part])]
+                raise Failed(f"{prefix}{name}[{i}] has NaN or infinite entries")
+    return grads, ref
+
+
+def _off(g, r, threshold):
+    return relative_error(g, r) > threshold
+
+
+def gradients_match(seen, expected, what, batch_size=None, threshold=1e-6):
+    """Failed unless `seen` = (grads_w, grads_b) agrees with the reference's, naming the likely cause:
+    the order, a transpose, the batch mean, the sign, a skipped layer, the layer where it goes wrong."""
+    grads, ref = gradient_structure(seen, expected, what)
+    layers = len(ref[0])
+    flat = [(g, r) for part in (0, 1) for g, r in zip(grads[part], ref[part])]
+    errors = [relative_error(g, r) for g, r in flat]
     if max(errors) <= threshold:
         return
-    flat = [(g, r) for part in (0, 1) for g, r in zip(grads[part], ref[part])]
+
+    def scaled(pairs, factor):
+        return all(relative_error(g, factor * r) <= threshold for g, r in pairs)
+
     causes = []
     if batch_size and batch_size > 1:
-        causes += [(batch_size, "the gradients are summed over the batch, not averaged: the loss is the batch's mean"),
+        causes += [(batch_size, "the gradients are summed over the batch, not averaged: the loss is the batch's "
+                                "mean, so delta at the logits is (p - y) / B"),
                    (1 / batch_size, "the gradients are divided by the batch size twice")]
-    causes += [(-1.0, "the sign of the gradients is flipped")]
+    causes += [(-1.0, "the sign of the gradients is flipped: delta at the logits is (p - y) / B, not (y - p) / B")]
     for factor, cause in causes:
-        if all(relative_error(g, factor * r) < 1e-6 for g, r in flat):
+        if scaled(flat, factor):
             raise Failed(f"{what}: {cause}")
-    part, i = divmod(int(np.argmax(errors)), layers)
-    raise Failed(f"{what}: {('grads_w', 'grads_b')[part]}[{i}] is off by a relative error of "
-                 f"{max(errors):.2g} (checked against finite differences of the loss)")
+    pairs_w, pairs_b = list(zip(grads[0], ref[0])), list(zip(grads[1], ref[1]))
+    for pairs, other, name in ((pairs_b, pairs_w, "bias"), (pairs_w, pairs_b, "weight")):
+        if scaled(other, 1.0) and batch_size and batch_size > 1:
+            if scaled(pairs, 1 / batch_size):
+                raise Failed(f"{what}: the {name} gradients are divided by the batch size twice (delta already "
+                             "holds the 1/B of the mean: sum over the batch, do not average again)")
+            if scaled(pairs, batch_size):
+                raise Failed(f"{what}: the {name} gradients are summed over the batch, not averaged")
+    for i, (g, r) in enumerate(pairs_w):
+        if g.shape[0] == g.shape[1] and g.shape[0] > 1 and _off(g, r, threshold) and not _off(g, r.T, threshold):
+            raise Failed(f"{what}: grads_w[{i}] is the transpose of the gradient: weights[{i}] is indexed by "
+                         "target node first, so grads_w[i] = delta.T @ g")
+    skipped = [i for i in range(layers) if not np.any(grads[0][i]) and not np.any(grads[1][i])
+               and (np.any(ref[0][i]) or np.any(ref[1][i]))]
+    if skipped:
+        layer = skipped[0]
+        raise Failed(f"{what}: grads_w[{layer}] and grads_b[{layer}] are all zeros: the backward loop skipped "
+                     f"layer {layer}; it must visit every layer, and {_NUM_LAYERS}")
+    worst = int(np.argmax(errors))
+    part, i = divmod(worst, layers)
+    last_right = not _off(grads[0][-1], ref[0][-1], threshold) and not _off(grads[1][-1], ref[1][-1], threshold)
+    if not last_right:
+        where = ("the output layer's gradients are off (grads_w[-1], grads_b[-1]): with softmax and the mean "
+                 "cross-entropy, the gradient at the logits is (p - y) / B, with no sigmoid' factor")
+    else:
+        first_bad = min(j for j in range(layers) if _off(grads[0][j], ref[0][j], threshold)
+                        or _off(grads[1][j], ref[1][j], threshold))
+        where = (f"the output layer is right, but layer {first_bad} is off: the error is in the backward pass "
+                 "through the hidden layers (delta @ weights[l], times sigmoid'(z) = g (1 - g) of that layer)")
+    raise Failed(f"{what}: {('grads_w', 'grads_b')[part]}[{i}] is off by a relative error of {errors[worst]:.2g}; "
+                 f"{where}")
 
 
 def trajectory_close(seen, expected, what, rtol=1e-6, atol=1e-12):

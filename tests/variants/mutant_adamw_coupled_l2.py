@@ -2,6 +2,7 @@
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory", "task3_adamw_decoupled_weight_decay"]
 KNOCK_ON = []
+MESSAGE = 'added to the gradient'
 SOURCE = '''
 class AdamW(Task1):
     def __init__(self, sizes, weight_decay=1e-2, betas=(0.9, 0.999), eps=1e-8):

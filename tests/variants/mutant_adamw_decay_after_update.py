@@ -2,6 +2,7 @@
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory"]
 KNOCK_ON = []
+MESSAGE = 'decayed after the Adam step'
 SOURCE = '''
 class AdamW(Task1):
     def __init__(self, sizes, weight_decay=1e-2, betas=(0.9, 0.999), eps=1e-8):

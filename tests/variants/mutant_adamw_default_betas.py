@@ -2,6 +2,7 @@
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_default_hyperparameters"]
 KNOCK_ON = []
+MESSAGE = 'defaults'
 SOURCE = '''
 class AdamW(Task1):
     def __init__(self, sizes, weight_decay=1e-2, betas=(0.9, 0.99), eps=1e-8):   # BUG: beta2

@@ -2,6 +2,7 @@
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory", "task3_adamw_bias_correction"]
 KNOCK_ON = []
+MESSAGE = 't does not grow'
 SOURCE = '''
 class AdamW(Task1):
     def __init__(self, sizes, weight_decay=1e-2, betas=(0.9, 0.999), eps=1e-8):

@@ -2,6 +2,7 @@
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_one_backprop_call_per_step", "task2_trajectory_matches_sgd"]
 KNOCK_ON = []
+MESSAGE = 'once per step'
 SOURCE = '''
 class Task2(Network):
     def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):

@@ -2,6 +2,7 @@
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_trajectory_matches_sgd", "task2_l2_through_momentum_buffer"]
 KNOCK_ON = []
+MESSAGE = 'Nesterov'
 SOURCE = '''
 class Task2(Network):
     def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):
