@@ -19,7 +19,7 @@ os._exit(1)  # "restart the kernel" the hard way: the kernel dies mid-notebook
 
 HANG_SOURCE = '''
 # Train until the cross-entropy goes negative (it never does: -log(p) >= 0).
-net = Task1([4, 3, 2])
+net = Task1And2([4, 3, 2])
 x_tiny, y_tiny = np.zeros((1, 4)), np.array([[1.0, 0.0]])
 loss = 0.0
 while loss >= 0:
@@ -28,7 +28,8 @@ while loss >= 0:
 '''
 
 # student -> (what it shows, how it is built): None = the release itself; the name of a variant
-# in tests/variants/; or {grade_id: code appended to that cell's reference solution}.
+# in tests/variants/; or {grade_id or cell id: code appended to that solution cell's reference
+# solution, or to that free cell}.
 EXAMPLES = {
     "full_solution": ("the reference solution everywhere: full marks", {}),
     "untouched_release": ("the release as handed out: 0 on every autograded cell", None),
@@ -41,8 +42,8 @@ EXAMPLES = {
                                   "mutant_dropout_at_evaluation"),
     "crash_kernel_dies": ("os._exit after the Task 2 class: the kernel dies",
                           {"task2_l2_momentum_solution": CRASH_SOURCE}),
-    "hangs_infinite_loop": ("a training loop after the Task 3 augmentation that never ends: the cell times out",
-                            {"task3_augment_solution": HANG_SOURCE}),
+    "hangs_infinite_loop": ("a Task 4 training loop that never ends: the cell times out",
+                            {"task4_own_experiments": HANG_SOURCE}),
 }
 
 
@@ -95,8 +96,13 @@ def example_notebooks(course_root) -> dict:
                 from mlpkit.variants import reference_solutions
                 references = reference_solutions(source)
             cells = {gid: references[gid].rstrip("\n") + "\n" + extra.lstrip("\n")
-                     for gid, extra in spec.items()}
-        out[student] = build_submission(release, source, cells, fill_markdown=True)
+                     for gid, extra in spec.items() if gid in references}
+        nb = build_submission(release, source, cells, fill_markdown=True)
+        if isinstance(spec, dict):  # the student's free cells (no nbgrader metadata), by cell id
+            for cell in nb.cells:
+                if cell.get("id") in spec and cell.get("id") not in cells:
+                    cell.source = cell.source.rstrip("\n") + "\n" + spec[cell["id"]].lstrip("\n")
+        out[student] = nb
     return out
 
 

@@ -213,61 +213,49 @@ def grade_variants(course, variants, workdir, *, extra=None, references=False) -
     return grade_submissions(grading, submissions)
 
 
-FAST_SKIP = ("experiment_", "task4_deep_experiments_solution")
-
-
 def run_in_process(nb, workdir) -> dict:
-    """The fast, nbgrader-free level: exec the code cells of `nb` here, in grading mode.
+    """The fast, nbgrader-free level: run `nb` in grading mode in a plain kernel and judge it.
 
-    Returns {grade_id: (score, max_score)} for the autograded cells (full points unless the
-    cell raised). Only for our own trusted variants built with hidden tests included
-    (`build_submission(source, source, cells)`); never for student code. nbgrader's run stays
-    the one that counts: this is for quick iterations on variants and tests.
-    The experiment cells (FAST_SKIP) are skipped: they train models and no test reads them
-    (a later cell that also adds to `results`, like Task1And2's, defines its class first).
+    Returns {grade_id: (score, max_score)} for the autograded cells. Test and locked cells are
+    taken from the source first, as nbgrader's OverwriteCells does. No sandbox: only for our
+    own trusted variants, never for student code; nbgrader's run stays the one that counts.
     """
-    import contextlib
-    import io
     import os
-    import sys
-    import warnings
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    namespace = {"display": lambda *args, **kwargs: None, "__name__": "__main__"}
-    scores = {}
-    old_cwd, old_env = os.getcwd(), os.environ.get("NBGRADER_EXECUTION")
-    os.chdir(workdir)
-    sys.path.insert(0, str(workdir))
+    import tempfile
+    from nbclient import NotebookClient
+    from mlpkit.judge import judge_notebook, load_judges
+    from mlpkit.reference import reference_observations
+    workdir = Path(workdir)
+    source = _read(workdir / NOTEBOOK)
+    nb = copy.deepcopy(nb)
+    given = {_nbgrader(c)["grade_id"]: c.source for c in source.cells if _nbgrader(c).get("grade_id")}
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if meta.get("locked") or (meta.get("grade") and not meta.get("solution")):
+            cell.source = given[meta["grade_id"]]
+    before = os.environ.get("NBGRADER_EXECUTION")
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            meta = _nbgrader(cell)
-            if meta.get("grade_id", "").startswith(FAST_SKIP):
-                continue
-            code = "\n".join(line for line in cell.source.splitlines()
-                             if not line.lstrip().startswith(("%", "!")))  # IPython-only lines
-            try:
-                with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    exec(compile(code, f"<cell {index} {meta.get('grade_id', '')}>", "exec"), namespace)
-                passed = True
-            except Exception:
-                passed = False
-            if meta.get("grade") and not meta.get("solution"):
-                points = float(meta.get("points", 0))
-                scores[meta["grade_id"]] = (points if passed else 0.0, points)
+        with tempfile.TemporaryDirectory(prefix="mlpkit-variant-") as scratch:
+            shutil.copytree(workdir, scratch, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb"))
+            NotebookClient(nb, timeout=30, allow_errors=True, resources={"metadata": {"path": scratch}}).execute()
     finally:
-        os.chdir(old_cwd)
-        sys.path.remove(str(workdir))
-        if old_env is None:
-            os.environ.pop("NBGRADER_EXECUTION", None)
-        else:
-            os.environ["NBGRADER_EXECUTION"] = old_env
-        plt.close("all")
+        os.environ.pop("NBGRADER_EXECUTION", None) if before is None else os.environ.update(NBGRADER_EXECUTION=before)
+    course = workdir.parents[1]
+    judge_notebook(nb, load_judges(course, ASSIGNMENT), reference_observations(workdir, NOTEBOOK))
+    scores = {}
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            failed = any(o.get("output_type") == "error" or o.get("name") == "stderr" for o in cell.outputs)
+            points = float(meta.get("points", 0))
+            scores[meta["grade_id"]] = (0.0 if failed else points, points)
     return scores
+
+
+def _read(path):
+    import nbformat
+    return nbformat.read(path, as_version=4)
 
 
 def verdict(variant, scores) -> tuple:

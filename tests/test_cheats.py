@@ -63,8 +63,13 @@ def graded(tmp_path_factory):
     for path in ("mlpkit", "nbgrader"):
         course = V.make_grading_course(REPO, tmp_path_factory.mktemp(f"cheats-{path}"))
         subs = submissions(course.release_notebook(), course.source_notebook())
+        subs["edited_lab_checks"] = subs["honest_twin"]
         for student, nb in subs.items():
             write_notebook(nb, course.submission_path(student))
+        # A student hands in an edited lab_checks.py whose probe forges nothing but says "passed".
+        edited = course.submission_path("edited_lab_checks").parent / "lab_checks.py"
+        edited.write_text((course.source_dir / "lab_checks.py").read_text()
+                          + "\n\ndef probe(grade_id, observe):\n    print('passed')\n")
         if path == "mlpkit":
             patch = pytest.MonkeyPatch()
             patch.setattr(autograde, "scan_findings", lambda nb: [])  # scan off: scores alone decide
@@ -99,6 +104,13 @@ def test_no_cheat_scores_more_than_its_twin(graded, path, cheat):
     assert not gained, f"{cheat} gained points over its honest twin (cheat, twin): {gained}"
 
 
+def test_autograde_restores_lab_checks_from_the_source(graded):
+    course = graded["feedback_course"]
+    restored = course.autograded_path("edited_lab_checks").parent / "lab_checks.py"
+    assert restored.read_text() == (course.source_dir / "lab_checks.py").read_text()
+    assert graded["mlpkit"]["edited_lab_checks"] == graded["mlpkit"]["honest_twin"]
+
+
 def test_exfiltrated_hidden_tests_reach_neither_feedback_nor_files(graded):
     course = graded["feedback_course"]
     from mlpkit import feedback
@@ -112,3 +124,15 @@ def test_exfiltrated_hidden_tests_reach_neither_feedback_nor_files(graded):
     assert 'probe("task0_softmax_matches_reference"' not in html and "probe(&quot;task0" not in html
     leaked = [p for p in course.root.rglob("exfiltrated.txt")]
     assert not leaked, f"files written by the cheat reached the course: {leaked}"
+
+
+def test_the_scan_flags_cheats_for_the_ta_and_no_honest_variant(tmp_path):
+    """The static scan stays, as a signal for TAs (it never changes a score): a cheat that patches
+    numpy and the builtins is flagged "tampering suspected"; no correct variant is."""
+    from mlpkit.scan import scan_notebook
+    release, source = V.course_notebooks(REPO)
+    subs = submissions(release, source)
+    assert scan_notebook(subs["cheat_patches_numpy_and_builtins"]), "the scan missed numpy/builtins patching"
+    flagged = [v.name for v in V.load_variants(REPO) if v.kind == "correct"
+               and scan_notebook(V.build_submission(release, source, v.cells))]
+    assert not flagged, f"honest variants flagged as tampering: {flagged}"
