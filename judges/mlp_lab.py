@@ -14,6 +14,43 @@ from mlpkit.judging import (Failed, agrees, as_array, close, gradient_structure,
 
 # ---- Task 0: stable_softmax ----
 
+def _replays(x, axis):
+    """Known wrong softmaxes of x, each with the cause it names (evaluated with numpy's warnings off)."""
+    def whole_sum(x):
+        exps = np.exp(x - x.max(axis=axis, keepdims=True))
+        return exps / exps.sum()
+
+    def unshifted(x):
+        exps = np.exp(x)
+        return exps / exps.sum(axis=axis, keepdims=True)
+
+    def global_shift(x):
+        exps = np.exp(x - x.max())
+        return exps / exps.sum(axis=axis, keepdims=True)
+
+    def clipped(bound):
+        return lambda x: unshifted(np.clip(x, -bound, bound))
+
+    return [(whole_sum, "it divides by the sum of the whole array, not by the sum along the axis (keepdims=True)"),
+            (unshifted, "the exponents are not shifted: exp overflows for entries above about 709; subtract the max "
+                        "along the axis first, so that the largest exponent is 0"),
+            (global_shift, "it subtracts the max of the whole array: a slice far below it underflows to 0/0; subtract "
+                           "each slice's own max (np.max(x, axis=axis, keepdims=True))")] + [
+        (clipped(bound), "it clips the inputs: that avoids the overflow but changes the probabilities; shift by the "
+                         "max instead, which changes nothing") for bound in (700.0, 709.0, 500.0, 100.0)]
+
+
+def _softmax_cause(x, axis, result):
+    with np.errstate(all="ignore"):
+        for replay, cause in _replays(x, axis):
+            try:
+                if np.allclose(result, replay(x), rtol=1e-9, atol=1e-15, equal_nan=True):
+                    return cause
+            except (ValueError, TypeError):
+                continue
+    return None
+
+
 def _softmax_results(seen, expected, what, rtol):
     same_inputs(seen["inputs"], expected["inputs"])
     if not isinstance(seen["results"], list) or len(seen["results"]) != len(expected["results"]):
@@ -23,13 +60,19 @@ def _softmax_results(seen, expected, what, rtol):
         result = as_array(result, where)
         if result.shape != x.shape:
             raise Failed(f"{where} has shape {result.shape}, not the shape of x")
-        if not np.isfinite(result).all():
-            raise Failed(f"{where} holds NaN or infinite entries: an exponent overflowed")
         if agrees(result, softmax(x.reshape(-1)).reshape(x.shape), rtol) and x.ndim > 1:
             raise Failed(f"{where}: the whole array was normalised, not each slice along the axis")
         if axis % x.ndim != x.ndim - 1 and agrees(result, softmax(x, -1), rtol):
             raise Failed(f"{where}: the softmax was taken along the last axis, not along axis={axis}")
-        close(result, reference, where, rtol=rtol, atol=1e-15)
+        if not np.isfinite(result).all() or not agrees(result, reference, rtol, 1e-15):
+            cause = _softmax_cause(x, axis, result)
+            if not np.isfinite(result).all():
+                raise Failed(f"{where} holds NaN or infinite entries: "
+                             + (cause or "an exponent overflowed, or a whole slice underflowed to 0/0"))
+            try:
+                close(result, reference, where, rtol=rtol, atol=1e-15)
+            except Failed as failure:
+                raise _with_cause(failure, cause) from None
 
 
 def task0_softmax_matches_reference(seen, expected):
@@ -497,7 +540,9 @@ def task3_dropout_mask_values(seen, expected):
         mask, zero = _mask(run["mask"], (100, 80), p, f"dropout_mask((100, 80)) with p={p}")
         rate = float(zero.mean())
         if abs(rate - p) > 0.05:
-            raise Failed(f"with p={p}, {rate:.1%} of the mask is 0, expected about {p:.0%}")
+            swapped = abs(rate - (1 - p)) <= 0.05
+            raise Failed(f"with p={p}, {rate:.1%} of the mask is 0, expected about {p:.0%}"
+                         + (": p is the probability to drop a unit, not to keep it" if swapped else ""))
         if not np.array_equal(mask, as_array(run["same_seed"], "mask")):
             raise Failed(f"two Dropout networks with the same seed gave different masks: draw them from self.rng")
         if np.array_equal(mask, as_array(run["other_seed"], "mask")):
@@ -540,7 +585,7 @@ def task3_dropout_mask_calls(seen, expected):
 def task3_dropout_backprop_matches_finite_differences(seen, expected):
     softmax_calls_honest(seen)
     for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
-        gradients_match(result, reference, f"case {i + 1}, masks given", [4, 3][i])
+        gradients_match(result, reference, f"case {i + 1}, masks given", [4, 3][i], masked=True)
 
 
 # ---- Task 3d: augmentation ----

@@ -151,9 +151,10 @@ def _off(g, r, threshold):
     return relative_error(g, r) > threshold
 
 
-def gradients_match(seen, expected, what, batch_size=None, threshold=1e-6):
+def gradients_match(seen, expected, what, batch_size=None, threshold=1e-6, masked=False):
     """Failed unless `seen` = (grads_w, grads_b) agrees with the reference's, naming the likely cause:
-    the order, a transpose, the batch mean, the sign, a skipped layer, the layer where it goes wrong."""
+    the order, a transpose, the batch mean, the sign, a skipped layer, the layer where it goes wrong.
+    `masked`: the network is a dropout network trained with given masks (the hints mention them)."""
     grads, ref = gradient_structure(seen, expected, what)
     layers = len(ref[0])
     flat = [(g, r) for part in (0, 1) for g, r in zip(grads[part], ref[part])]
@@ -194,14 +195,18 @@ def gradients_match(seen, expected, what, batch_size=None, threshold=1e-6):
     worst = int(np.argmax(errors))
     part, i = divmod(worst, layers)
     last_right = not _off(grads[0][-1], ref[0][-1], threshold) and not _off(grads[1][-1], ref[1][-1], threshold)
-    if not last_right:
+    if not last_right and masked:
+        where = ("the output layer's gradients are off (grads_w[-1], grads_b[-1]): is the forward pass the thinned "
+                 "network's, g = sigmoid(z) * mask in every hidden layer, and the gradient at the logits (p - y) / B?")
+    elif not last_right:
         where = ("the output layer's gradients are off (grads_w[-1], grads_b[-1]): with softmax and the mean "
                  "cross-entropy, the gradient at the logits is (p - y) / B, with no sigmoid' factor")
     else:
         first_bad = min(j for j in range(layers) if _off(grads[0][j], ref[0][j], threshold)
                         or _off(grads[1][j], ref[1][j], threshold))
         where = (f"the output layer is right, but layer {first_bad} is off: the error is in the backward pass "
-                 "through the hidden layers (delta @ weights[l], times sigmoid'(z) = g (1 - g) of that layer)")
+                 "through the hidden layers (delta @ weights[l], times sigmoid'(z) = g (1 - g) of that layer"
+                 + (", times its mask)" if masked else ")"))
     raise Failed(f"{what}: {('grads_w', 'grads_b')[part]}[{i}] is off by a relative error of {errors[worst]:.2g}; "
                  f"{where}")
 

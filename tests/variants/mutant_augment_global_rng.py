@@ -2,6 +2,7 @@
 CELL = "task3_augment_solution"
 FAILS = ["task3_augment_reproducible"]
 KNOCK_ON = []
+MESSAGE = 'randomness from rng'
 SOURCE = '''
 def shift_image(image, dy, dx):
     """image: (28, 28); moved by (dy, dx) pixels, zero-filled."""

@@ -2,6 +2,7 @@
 CELL = "task3_augment_solution"
 FAILS = ["task3_augment_preserves_ink"]
 KNOCK_ON = []
+MESSAGE = 'ink'
 SOURCE = '''
 def shift_image(image, dy, dx):
     """image: (28, 28); moved by (dy, dx) pixels, zero-filled."""

@@ -2,6 +2,7 @@
 CELL = "task3_augment_solution"
 FAILS = ["task3_augment_reproducible"]
 KNOCK_ON = []
+MESSAGE = 'randomness from rng'
 SOURCE = '''
 def augment(x, generator):
     images = np.pad(x.reshape(-1, 28, 28), ((0, 0), (2, 2), (2, 2)))

@@ -2,6 +2,7 @@
 CELL = "task1_softmax_network_solution"
 FAILS = ['task1_does_not_modify_inputs']
 KNOCK_ON = ['task4_deep_training_reduces_loss']
+MESSAGE = 'modified y'
 SOURCE = '''
 class Task1(Network):
     def feedforward(self, x):

@@ -2,6 +2,7 @@
 CELL = "task0_stable_softmax_solution"
 FAILS = ["task0_softmax_no_overflow"]
 KNOCK_ON = []
+MESSAGE = 'clips the inputs'
 SOURCE = '''
 def stable_softmax(x, axis=-1):
     exps = np.exp(np.clip(x, -700, 700))     # BUG: no overflow, but wrong values

@@ -2,6 +2,7 @@
 CELL = "task0_stable_softmax_solution"
 FAILS = ["task0_softmax_matches_reference"]
 KNOCK_ON = []
+MESSAGE = 'along the last axis'
 SOURCE = '''
 def stable_softmax(x, axis=-1):
     exps = np.exp(x - np.max(x, axis=-1, keepdims=True))

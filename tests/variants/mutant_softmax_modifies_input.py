@@ -2,6 +2,7 @@
 CELL = "task0_stable_softmax_solution"
 FAILS = ["task0_softmax_input_unchanged"]
 KNOCK_ON = []
+MESSAGE = 'modified its input'
 SOURCE = '''
 def stable_softmax(x, axis=-1):
     x -= np.max(x, axis=axis, keepdims=True)

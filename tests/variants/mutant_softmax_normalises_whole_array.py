@@ -2,6 +2,7 @@
 CELL = "task0_stable_softmax_solution"
 FAILS = ["task0_softmax_matches_reference", "task0_softmax_no_overflow"]
 KNOCK_ON = []  # later tasks are probed with a known-good softmax
+MESSAGE = 'sum of the whole array'
 SOURCE = '''
 def stable_softmax(x, axis=-1):
     exps = np.exp(x - np.max(x, axis=axis, keepdims=True))
