@@ -2,7 +2,7 @@
 CELL = "task3_adagrad_solution"
 FAILS = ["task3_adagrad_trajectory", "task3_adagrad_eps"]
 KNOCK_ON = []
-MESSAGE = '\\|g\\|'
+MESSAGE = r'\|g\|'
 SOURCE = '''
 class Adagrad(Task1):
     def __init__(self, sizes, eps=1e-8):

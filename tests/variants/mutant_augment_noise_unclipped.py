@@ -2,7 +2,7 @@
 CELL = "task3_augment_solution"
 FAILS = ["task3_augment_shape_and_range"]
 KNOCK_ON = []
-MESSAGE = 'not \\[0, 1\\]'
+MESSAGE = r'not \[0, 1\]'
 SOURCE = '''
 def augment(x, rng):
     return x + rng.normal(0.0, 0.1, size=x.shape)     # BUG: no np.clip

@@ -6,7 +6,7 @@ FAILS = [
     "task3_augment_preserves_ink",
 ]
 KNOCK_ON = []
-MESSAGE = 'shape \\(1, 28, 28\\)'
+MESSAGE = r'shape \(1, 28, 28\)'
 SOURCE = '''
 def shift_image(image, dy, dx):
     """image: (28, 28); moved by (dy, dx) pixels, zero-filled."""

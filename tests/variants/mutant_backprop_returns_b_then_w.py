@@ -2,7 +2,7 @@
 CELL = "task1_softmax_network_solution"
 FAILS = ['task1_backprop_shapes', 'task1_backprop_matches_finite_differences', 'task4_backprop_deep_matches_finite_differences']
 KNOCK_ON = ['task4_deep_training_reduces_loss']
-MESSAGE = '\\(grads_w, grads_b\\)'
+MESSAGE = r'\(grads_w, grads_b\)'
 SOURCE = '''
 class Task1(Network):
     def feedforward(self, x):

@@ -2,7 +2,7 @@
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_backprop_matches_finite_differences']
 KNOCK_ON = []
-MESSAGE = 'sigmoid\\(z\\) \\* mask'
+MESSAGE = r'sigmoid\(z\) \* mask'
 SOURCE = '''
 class Dropout(Task1):
     def __init__(self, sizes, p=0.2, seed=None):

@@ -6,7 +6,7 @@ FAILS = [
     "task2_momentum_zero_is_sgd_plus_l2",
 ]
 KNOCK_ON = []
-MESSAGE = '2 \\* l2_factor'
+MESSAGE = r'2 \* l2_factor'
 SOURCE = '''
 class Task2(Network):
     def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):
