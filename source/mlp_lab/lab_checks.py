@@ -99,6 +99,10 @@ def assert_gradients_match(grads, numerical, name, threshold=1e-6):
             f"{name}[{i}] has shape {mine.shape}, expected {expected.shape}: backprop returns "
             "(grads_w, grads_b), grads_w[i] shaped like weights[i] and grads_b[i] like biases[i]")
         error = rel_error(mine, expected)
+        if error > threshold and not np.any(mine) and np.any(expected):
+            raise AssertionError(f"{name}[{i}] is all zeros, but the loss depends on layer {i}: did the loop over "
+                                 f"the layers skip it? num_layers == len(weights) == {len(numerical)} here "
+                                 "(in Nielsen's book num_layers is len(sizes))")
         assert error <= threshold, f"{name}[{i}]: max relative error {error:.2g} against finite differences"
 
 
@@ -107,6 +111,10 @@ def check_gradient_structure(result, net):
     assert isinstance(result, (tuple, list)) and len(result) == 2, "backprop must return a pair (grads_w, grads_b)"
     grads_w, grads_b = list(result[0]), list(result[1])
     layers = len(net.weights)
+    for name, grads in (("grads_w", grads_w), ("grads_b", grads_b)):
+        for i, g in enumerate(grads):
+            assert g is not None, (f"{name}[{i}] is None: the loop over the layers never reached layer {i}; "
+                                   f"num_layers == len(weights) == {layers} (in Nielsen's book num_layers is len(sizes))")
     for name, grads in (("grads_w", grads_w), ("grads_b", grads_b)):
         assert len(grads) == layers, (f"{name} holds {len(grads)} arrays, expected {layers}: one per layer, "
                                       f"num_layers == len(weights) == {layers}")
