@@ -577,6 +577,9 @@ def task3_dropout_feedforward_deterministic(seen, expected):
 def task3_dropout_mask_calls(seen, expected):
     for shapes, reference in zip(seen["shapes"], expected["shapes"]):
         got = [tuple(int(n) for n in s) for s in shapes]
+        if not got and reference:
+            raise Failed("Dropout.backprop never called dropout_mask: does Dropout define its own backprop "
+                         "(Task1's drops nothing), with one mask per hidden layer?")
         if got != [tuple(s) for s in reference]:
             raise Failed(f"backprop asked dropout_mask for the shapes {got}, expected {[tuple(s) for s in reference]} "
                          "(one (B, N^l) mask per hidden layer, first hidden layer first)")

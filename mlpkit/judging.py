@@ -171,6 +171,10 @@ def gradients_match(seen, expected, what, batch_size=None, threshold=1e-6, maske
                                 "mean, so delta at the logits is (p - y) / B"),
                    (1 / batch_size, "the gradients are divided by the batch size twice")]
     causes += [(-1.0, "the sign of the gradients is flipped: delta at the logits is (p - y) / B, not (y - p) / B")]
+    outputs = ref[1][-1].shape[0]
+    if outputs > 2:  # (2 / N^L = 1 for two outputs: then nothing shows)
+        causes += [(2.0 / outputs, "the gradients are those of Network.cost_derivative, 2 (p - y) / (B N^L), the "
+                                   "MSE's: with softmax and the mean cross-entropy, delta at the logits is (p - y) / B")]
     for factor, cause in causes:
         if scaled(flat, factor):
             raise Failed(f"{what}: {cause}")
