@@ -13,7 +13,7 @@ A variant may replace several cells with `CELLS = {grade_id: source}` instead. A
 shows a known weakness of the notebook's tests (a fix has been proposed) says so in
 `PENDING = "why"`: the suite then expects its verdict to be wrong (strict xfail) until the fix lands.
 A mutant whose cause the judge's message names says so in `MESSAGE = "a regex"`: the message of
-its first FAILS cell must match it (re.search).
+one of its FAILS cells must match it (re.search); the variants list that cell first.
 
 A submission is built from the RELEASE notebook: every code solution cell gets the
 reference solution taken from the SOURCE notebook (solution markers stripped), then the
@@ -49,7 +49,7 @@ class Variant:
     knock_on: tuple    # grade cells that may also lose points
     path: Path
     pending: str = ""  # a known weakness of the notebook's tests, fix proposed: expected to break
-    message: str = ""  # a regex the judge's message of the first FAILS cell must match ("" = no check)
+    message: str = ""  # a regex the judge's message of a FAILS cell must match ("" = no check)
 
 
 def load_variant(path) -> Variant:
