@@ -6,6 +6,8 @@ probe observed of the source notebook's solutions (mlpkit/reference.py), and rai
 `Failed(message)` or returns. The probes themselves are the hidden regions of the source
 notebook's test cells. Try one: `python -m mlpkit.judge_cli NOTEBOOK` (or `mlpkit autograde`).
 """
+import re
+
 import numpy as np
 
 from mlpkit.judging import (Failed, agrees, as_array, close, gradient_structure, gradients_match, same_inputs, softmax,
@@ -673,3 +675,23 @@ def task4_deep_training_reduces_loss(seen, expected):
         raise Failed(f"300 full-batch steps of Network's SGD on a network with 3 hidden layers did not halve the "
                      f"loss (from {start:.3f} to {after:.3f}): is backprop right for any depth?")
 
+
+
+# ---- errors raised by the student's code ----
+
+_BROADCAST = re.compile(r"operands could not be broadcast together with shapes \((\d+),(\d+)\) \((\d+),\)")
+
+
+def explain_error(grade_id, error):
+    """A likely cause for an error the student's code raised in a probe (the text the probe reported),
+    or None. For mlpkit/judge.py to append to the error's message; it must never guess values."""
+    match = _BROADCAST.search(error or "")
+    if not match:
+        return None
+    rows, _, length = (int(n) for n in match.groups())
+    if grade_id.startswith("task0_"):
+        return "a reduction lost its axis: np.max and np.sum need keepdims=True to broadcast against x"
+    if rows == length and (grade_id.startswith(("task2_", "task3_adamw", "task3_adagrad"))):
+        return ("a weight-shaped array met a bias-shaped one: does learning_step unpack "
+                "grads_w, grads_b = self.backprop(...) in this order?")
+    return None
