@@ -76,8 +76,8 @@ def test_notebook_code_selects_cells_by_grade_id_and_content(tmp_path):
 def test_notebook_code_gives_the_labs_classes_without_training():
     ns = notebook_code.notebook_namespace(SOURCE_NB)
     assert issubclass(ns["Task1"], ns["Network"])
-    results = ns.get("results")
-    assert results is not None and results.accuracies == {}, "an experiment cell trained a model"
+    results = ns.get("model_results")
+    assert results is not None and results.results == {}, "an experiment cell trained a model"
 
 
 # ------------------------------------------------------------------ the scripts, --small

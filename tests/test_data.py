@@ -265,7 +265,7 @@ def test_subset_or_full_set_is_chosen_by_argument_then_environment(
     monkeypatch.setenv("MLP_LAB_CACHE", str(cache))
     for var, value in env.items():
         monkeypatch.setenv(var, value)
-    x_train, *_ = LIB.load_mnist(subset)
+    x_train, *_ = LIB.load_mnist(subset=subset)
     assert len(x_train) == (2000 if uses_subset else len(fake_mnist["x_train"]))
 
 
