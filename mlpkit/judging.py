@@ -138,6 +138,8 @@ def gradient_structure(seen, expected, what):
                 if part == 0 and g.shape == r.shape[::-1]:
                     hint = (f": the transpose of weights[{i}], which are indexed by target node first, "
                             f"(N^{{i+1}}, N^i); delta.T @ g, not g.T @ delta")
+                elif part == 1 and g.shape == (1,) + r.shape:
+                    hint = ": keep it 1-D, delta.sum(axis=0) without keepdims"
                 elif part == 1 and g.ndim == 2:
                     hint = ": sum delta over the batch (axis 0)"
                 raise Failed(f"{prefix}{name}[{i}] has shape {g.shape}, expected {r.shape} like "
