@@ -206,7 +206,8 @@ def gradients_match(seen, expected, what, batch_size=None, threshold=1e-6, maske
                  "network's, g = sigmoid(z) * mask in every hidden layer, and the gradient at the logits (p - y) / B?")
     elif not last_right:
         where = ("the output layer's gradients are off (grads_w[-1], grads_b[-1]): with softmax and the mean "
-                 "cross-entropy, the gradient at the logits is (p - y) / B, with no sigmoid' factor")
+                 "cross-entropy, the gradient at the logits is (p - y) / B, p the softmax of each example's "
+                 "logits, with no sigmoid' factor")
     else:
         first_bad = min(j for j in range(layers) if _off(grads[0][j], ref[0][j], threshold)
                         or _off(grads[1][j], ref[1][j], threshold))
