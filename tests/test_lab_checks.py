@@ -125,3 +125,20 @@ def test_lazy_module_imports_on_first_use():
     module = L.lazy_module("json")
     assert "dumps" not in vars(module)
     assert module.dumps([1]) == "[1]"
+
+
+def test_grading_mode_never_imports_pandas_or_matplotlib_but_students_can_use_them(tmp_path):
+    """The set-up and ModelResults cells, run in grading mode in a fresh interpreter: no table and no
+    plot means no pandas and no matplotlib import; a student's own `pd.DataFrame` still works."""
+    import json
+    import subprocess
+    nb = json.loads((Path(L.__file__).parent / "mlp_lab.ipynb").read_text())
+    code = {c["metadata"].get("nbgrader", {}).get("grade_id"): "".join(c["source"]) for c in nb["cells"]}
+    script = "\n".join([
+        "import sys", "display = print", code["setup"], code["model_results"],
+        "model_results.add_result('m', 1.0, 0.5)", "model_results.display_results()",
+        "assert 'pandas' not in sys.modules and 'matplotlib' not in sys.modules, 'imported in grading mode'",
+        "assert pd.DataFrame({'a': [1]}).shape == (1, 1) and 'pandas' in sys.modules", "print('ok')"])
+    env = dict(__import__("os").environ, NBGRADER_EXECUTION="autograde", PYTHONPATH=str(Path(L.__file__).parent))
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stderr[-2000:]
