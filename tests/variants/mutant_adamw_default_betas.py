@@ -11,6 +11,7 @@ class AdamW(Task1):
         self.t = 0
         self.m = [np.zeros_like(p) for p in self.weights + self.biases]
         self.v = [np.zeros_like(p) for p in self.weights + self.biases]
+
     def learning_step(self, x_mini_batch, y_mini_batch, learning_rate):
         grads_w, grads_b = self.backprop(x_mini_batch, y_mini_batch)
         self.t += 1

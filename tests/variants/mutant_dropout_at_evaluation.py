@@ -19,6 +19,7 @@ class Dropout(Task1):
             g = sigmoid(g @ w.T + b)
             g = g * self.dropout_mask(g.shape)         # BUG: dropout at evaluation
         return stable_softmax(g @ self.weights[-1].T + self.biases[-1])
+
     def backprop(self, x, y):
         gs, derivatives = [x], []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):

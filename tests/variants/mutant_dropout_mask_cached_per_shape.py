@@ -16,6 +16,7 @@ class Dropout(Task1):
         if shape not in self.masks:                 # BUG: one draw per shape, reused forever
             self.masks[shape] = (self.rng.random(shape) >= self.p) / (1 - self.p)
         return self.masks[shape]
+
     def backprop(self, x, y):
         gs, derivatives = [x], []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):

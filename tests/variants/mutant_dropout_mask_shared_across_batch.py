@@ -12,6 +12,7 @@ class Dropout(Task1):
 
     def dropout_mask(self, shape):
         return (self.rng.random(shape) >= self.p) / (1 - self.p)
+
     def backprop(self, x, y):
         gs, derivatives = [x], []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
