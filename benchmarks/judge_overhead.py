@@ -6,11 +6,14 @@ Checks out REV (the kit and lab before the probes and judges) into a temporary g
 builds in each checkout a throw-away course with K copies of its own full solution (each
 with a unique comment, so no execution cache is shared), and times `mlpkit autograde` end to
 end in each, alternating before/after in every repeat so that both see the same machine load.
-Prints seconds per submission for both, min–max over the repeats, and the after/before ratio
-of each repeat. Each side runs with its own code (PYTHONPATH points at its checkout).
+Prints wall and CPU seconds per submission for both (CPU: the autograde process and every
+process it waited for, kernels included; steadier than wall time on a loaded machine), min–max
+over the repeats, and the after/before ratios of each repeat. Each side runs with its own code
+(PYTHONPATH points at its checkout).
 """
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -52,10 +55,12 @@ def grade(checkout, course, jobs):
     for stale in ("gradebook.db", ".mlpkit-cache"):
         path = course / stale
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-    started = time.perf_counter()
+    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-m", "mlpkit", "--course", str(course), "autograde", "--quiet",
                     "--jobs", str(jobs)], env=env_for(checkout), check=True, capture_output=True, cwd=course)
-    return time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return time.perf_counter() - started, cpu
 
 
 def main(argv=None):
@@ -74,19 +79,23 @@ def main(argv=None):
         courses = {name: work / f"course-{name}" for name in sides}
         for name, checkout in sides.items():
             build(checkout, courses[name], args.k)
-        times = {name: [] for name in sides}
+        wall = {name: [] for name in sides}
+        cpu = {name: [] for name in sides}
         for _ in range(args.repeats):
             for name, checkout in sides.items():
-                times[name].append(grade(checkout, courses[name], args.jobs) / args.k)
+                seconds, cpu_seconds = grade(checkout, courses[name], args.jobs)
+                wall[name].append(seconds / args.k)
+                cpu[name].append(cpu_seconds / args.k)
         load = os.getloadavg()[0]
         print(f"{args.k} full-solution submissions, --jobs {args.jobs}, {args.repeats} repeats, "
               f"load average {load:.1f} at the end, {os.cpu_count()} cores")
         for name in sides:
-            print(f"{name:6s} ({args.before if name == 'before' else 'HEAD'}): s/submission "
-                  f"{min(times[name]):.2f}–{max(times[name]):.2f}")
-        ratios = [a / b for a, b in zip(times["after"], times["before"])]
-        print("after/before per repeat: " + ", ".join(f"{r:.2f}" for r in ratios)
-              + f"  (min–max {min(ratios):.2f}–{max(ratios):.2f})")
+            print(f"{name:6s} ({args.before if name == 'before' else 'HEAD'}): wall s/submission "
+                  f"{min(wall[name]):.2f}–{max(wall[name]):.2f}, CPU s/submission {min(cpu[name]):.2f}–{max(cpu[name]):.2f}")
+        for what, figures in (("wall", wall), ("CPU", cpu)):
+            ratios = [a / b for a, b in zip(figures["after"], figures["before"])]
+            print(f"after/before, {what} time, per repeat: " + ", ".join(f"{r:.2f}" for r in ratios)
+                  + f"  (min–max {min(ratios):.2f}–{max(ratios):.2f})")
     finally:
         subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
