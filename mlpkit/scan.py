@@ -22,6 +22,8 @@ import ast
 import sys
 from typing import NamedTuple
 
+from mlpkit import notebook
+
 # Builtins hidden tests lean on; shadowing them in a solution cell is suspicious.
 GUARDED_BUILTINS = {"abs", "all", "any", "max", "min", "sum", "len", "isinstance", "float", "int",
                     "round", "range", "print", "open", "type", "bool", "repr", "str", "zip", "map"}
@@ -223,7 +225,7 @@ def scan_source(source, modules=None):
     `np.allclose = ...` is flagged even when `np` was imported by the set-up cell.
     """
     try:
-        tree = ast.parse(_strip_magics(source))
+        tree = ast.parse(notebook.strip_magics(source))
     except SyntaxError:
         return []
     scanner = _Scanner()
@@ -237,7 +239,7 @@ def imported_modules(sources):
     modules = {}
     for source in sources:
         try:
-            tree = ast.parse(_strip_magics(source))
+            tree = ast.parse(notebook.strip_magics(source))
         except SyntaxError:
             continue
         scanner = _Scanner()
@@ -246,11 +248,6 @@ def imported_modules(sources):
                 scanner.visit(node)
         modules.update(scanner.modules)
     return modules
-
-
-def _strip_magics(source):
-    # IPython magics and shell escapes are not Python; blank them to keep line numbers.
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def scan_notebook(nb):
@@ -262,21 +259,19 @@ def scan_notebook(nb):
     modules = imported_modules(text(c) for c in code_cells)
     findings = []
     for index, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") != "code" or not meta.get("solution"):
+        if cell.get("cell_type") != "code" or not notebook.is_solution(cell):
             continue
-        grade_id = meta.get("grade_id") or f"cell-{index}"
-        findings += [Finding(grade_id, line, reason)
+        gid = notebook.grade_id(cell) or f"cell-{index}"
+        findings += [Finding(gid, line, reason)
                      for line, reason in scan_source(text(cell), modules)]
     return findings
 
 
 def main(argv=None):
-    import nbformat
     paths = (argv if argv is not None else sys.argv[1:])
     found = 0
     for path in paths:
-        for f in scan_notebook(nbformat.read(path, as_version=4)):
+        for f in scan_notebook(notebook.read(path)):
             print(f"{path}: {f.cell_grade_id}:{f.line}: {f.reason}")
             found += 1
     return 1 if found else 0

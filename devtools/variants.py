@@ -1,0 +1,264 @@
+"""Mutation-testing variants: load them, turn them into submissions, grade them.
+
+A *variant* is one small file in `tests/variants/`, named by the behaviour it shows:
+`mutant_<bug>.py` (a known bug) or `correct_<style>.py` (another correct answer).
+
+    '''Mutant: softmax subtracts the global max, so far-below rows underflow.'''
+    CELL = "task0_stable_softmax_solution"      # the solution cell it replaces
+    FAILS = ["task0_softmax_no_overflow"]       # grade cells it must fail ([] if correct)
+    KNOCK_ON = ["task1_feedforward_probabilities"]  # may fail too (later tasks build on it)
+    SOURCE = '''def stable_softmax(x, axis=-1): ...'''
+
+A variant may replace several cells with `CELLS = {grade_id: source}` instead. A variant that
+shows a known weakness of the notebook's tests (a fix has been proposed) says so in
+`PENDING = "why"`: the suite then expects its verdict to be wrong (strict xfail) until the fix lands.
+
+A submission is built from the RELEASE notebook: every code solution cell gets the
+reference solution taken from the SOURCE notebook (solution markers stripped), then the
+variant's cells are swapped in. `grade_variants` autogrades many submissions at once in a
+throw-away course and returns per-grade-cell scores. Used by tests/test_mutation.py,
+benchmarks/mutation_report.py and devtools/examples.py. Developer tooling: not part of
+the shipped `mlpkit` package (run from the repository root).
+"""
+import contextlib
+import copy
+import io
+import os
+import runpy
+import shutil
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlpkit import notebook
+from mlpkit.autograde import grade_all
+from mlpkit.course import Course
+from mlpkit.release import generate
+
+VARIANTS_DIR = Path("tests") / "variants"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str          # file stem, e.g. "mutant_softmax_global_shift"
+    kind: str          # "mutant" or "correct"
+    doc: str           # the file's docstring: what the variant does
+    cells: dict        # grade_id of a code solution cell -> replacement source
+    fails: tuple       # grade cells that must lose points (empty for correct variants)
+    knock_on: tuple    # grade cells that may also lose points
+    path: Path
+    pending: str = ""  # a known weakness of the notebook's tests, fix proposed: expected to break
+
+
+def load_variant(path) -> Variant:
+    """Read one variant file; raise ValueError naming the file if it breaks the format."""
+    path = Path(path)
+    ns = runpy.run_path(str(path))
+    name = path.stem
+    kind = name.split("_", 1)[0]
+    where = f"{path}:"
+    if kind not in ("mutant", "correct"):
+        raise ValueError(f"{where} name must start with mutant_ or correct_")
+    if ("CELLS" in ns) == ("CELL" in ns):
+        raise ValueError(f"{where} define either CELL + SOURCE or CELLS")
+    cells = dict(ns["CELLS"]) if "CELLS" in ns else {ns["CELL"]: ns["SOURCE"]}
+    fails, knock_on = tuple(ns.get("FAILS", ())), tuple(ns.get("KNOCK_ON", ()))
+    if kind == "mutant" and not fails:
+        raise ValueError(f"{where} a mutant must name the grade cells it FAILS")
+    if kind == "correct" and (fails or knock_on):
+        raise ValueError(f"{where} a correct variant must have FAILS = KNOCK_ON = []")
+    if set(fails) & set(knock_on):
+        raise ValueError(f"{where} a cell is in both FAILS and KNOCK_ON")
+    doc = (ns.get("__doc__") or "").strip()
+    if not doc:
+        raise ValueError(f"{where} the docstring must say what the variant does")
+    cells = {gid: src.strip("\n") + "\n" for gid, src in cells.items()}
+    return Variant(name, kind, doc, cells, fails, knock_on, path, str(ns.get("PENDING", "")))
+
+
+def load_variants(course, names=None) -> list:
+    """All variants under `<course>/tests/variants/`, sorted by name (or just `names`)."""
+    folder = Path(course) / VARIANTS_DIR
+    paths = sorted(folder.glob("*.py"))
+    variants = [load_variant(p) for p in paths if not p.name.startswith("_")]
+    if names is not None:
+        wanted = set(names)
+        variants = [v for v in variants if v.name in wanted]
+        missing = wanted - {v.name for v in variants}
+        if missing:
+            raise ValueError(f"no such variant(s): {', '.join(sorted(missing))}")
+    return variants
+
+
+# ---------------------------------------------------------------- notebooks
+
+code_solution_ids = notebook.code_solution_ids
+autograded_ids = notebook.autograded_ids
+
+
+def reference_solutions(source_nb) -> dict:
+    """grade_id -> the source notebook's solution cell text with solution markers stripped
+    (and, for markdown, the mark scheme removed: the model answer alone)."""
+    refs = {}
+    for cell in source_nb.cells:
+        if not notebook.is_solution(cell):
+            continue
+        if cell.cell_type == "code":
+            text = notebook.strip_solution_markers(cell.source)
+        else:
+            text = notebook.strip_solution_markers(notebook.strip_mark_scheme(cell.source)).strip() + "\n"
+        refs[notebook.grade_id(cell)] = text
+    return refs
+
+
+def build_submission(release_nb, source_nb, replacements=None, *, fill_markdown=False):
+    """A student notebook: the release with every code solution filled in, then `replacements`.
+
+    `replacements` maps code-solution grade_ids to sources (a variant's `cells`).
+    `fill_markdown` also writes the model answers into the reflection cells.
+    """
+    replacements = dict(replacements or {})
+    unknown = set(replacements) - set(code_solution_ids(release_nb))
+    if unknown:
+        raise ValueError(f"not code solution cells of the release: {', '.join(sorted(unknown))}")
+    refs = reference_solutions(source_nb)
+    nb = copy.deepcopy(release_nb)
+    for cell in nb.cells:
+        if not notebook.is_solution(cell):
+            continue
+        gid = notebook.grade_id(cell)
+        if cell.cell_type == "code":
+            cell.source = replacements.get(gid, refs[gid])
+        elif fill_markdown:
+            cell.source = refs[gid]
+    return nb
+
+
+def course_notebooks(course):
+    """(release_nb, source_nb) of the course."""
+    course = Course(course)
+    return course.release_notebook(), course.source_notebook()
+
+
+# ---------------------------------------------------------------- grading
+
+def make_grading_course(course, workdir):
+    """A throw-away course in `workdir`: the config and source/ of `course`, release generated."""
+    grading = Course(workdir)
+    grading.root.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(Path(course) / "nbgrader_config.py", grading.config_file)
+    shutil.copytree(Path(course) / "source", grading.root / "source", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    generate(grading)
+    return grading
+
+
+def grade_submissions(grading_course, students) -> dict:
+    """Autograde `students` (already under submitted/) with the kit's parallel, sandboxed grader.
+
+    Returns student -> {"scores": {grade_id: (score, max_score)} of the autograded cells, or
+    None if no grade was recorded; "status": the kit's status flags}.
+    """
+    autograded = set(autograded_ids(grading_course.source_notebook()))
+    results = grade_all(grading_course, students=list(students), progress=False)
+    out = {}
+    for student in students:
+        res = results.get(student)
+        scores = {gid: (s["score"], s["max_score"]) for gid, s in (res.scores if res else {}).items()
+                  if gid in autograded}
+        out[student] = {"scores": scores or None, "status": list(res.status) if res else ["missing"]}
+    return out
+
+
+def grade_variants(course, variants, workdir, *, extra=None, references=False) -> dict:
+    """Autograde one submission per variant (plus `extra` {student: nb}) in a throw-away course.
+
+    `references=True` adds the three fixed points: "full_solution" (every reference solution),
+    "untouched_release" and "source_notebook_as_submitted". Returns what `grade_submissions`
+    returns, keyed by variant name and student.
+    """
+    grading = make_grading_course(course, workdir)
+    release, source = grading.release_notebook(), grading.source_notebook()
+    submissions = {v.name: build_submission(release, source, v.cells) for v in variants}
+    if references:
+        submissions.update(full_solution=build_submission(release, source),
+                           untouched_release=release, source_notebook_as_submitted=source)
+    submissions.update(extra or {})
+    for student, nb in submissions.items():
+        notebook.write(nb, grading.submission_path(student))
+    return grade_submissions(grading, submissions)
+
+
+FAST_SKIP = ("experiment_", "task4_deep_experiments_solution")
+
+
+def run_in_process(nb, workdir) -> dict:
+    """The fast, nbgrader-free level: exec the code cells of `nb` here, in grading mode.
+
+    Returns {grade_id: (score, max_score)} for the autograded cells (full points unless the
+    cell raised). Only for our own trusted variants built with hidden tests included
+    (`build_submission(source, source, cells)`); never for student code. nbgrader's run stays
+    the one that counts: this is for quick iterations on variants and tests.
+    The experiment cells (FAST_SKIP) are skipped: they train models and no test reads them
+    (a later cell that also adds to `results`, like Task1And2's, defines its class first).
+    """
+    import matplotlib   # deferred: only this fast path needs it (~0.5 s)
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    namespace = {"display": lambda *args, **kwargs: None, "__name__": "__main__"}
+    scores = {}
+    old_cwd, old_env = os.getcwd(), os.environ.get("NBGRADER_EXECUTION")
+    os.chdir(workdir)
+    sys.path.insert(0, str(workdir))
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    try:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            gid = notebook.grade_id(cell) or ""
+            if gid.startswith(FAST_SKIP):
+                continue
+            code = notebook.strip_magics(cell.source)
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    exec(compile(code, f"<cell {index} {gid}>", "exec"), namespace)
+                passed = True
+            except Exception:
+                passed = False
+            if notebook.is_autograded_test(cell):
+                points = float(notebook.nbgrader_meta(cell).get("points", 0))
+                scores[gid] = (points if passed else 0.0, points)
+    finally:
+        os.chdir(old_cwd)
+        sys.path.remove(str(workdir))
+        if old_env is None:
+            os.environ.pop("NBGRADER_EXECUTION", None)
+        else:
+            os.environ["NBGRADER_EXECUTION"] = old_env
+        plt.close("all")
+    return scores
+
+
+def verdict(variant, scores) -> tuple:
+    """(ok, failed_cells, message) for one variant's per-cell scores.
+
+    A mutant must lose points on every FAILS cell and keep full points on every cell outside
+    FAILS and KNOCK_ON; a correct variant must keep full points everywhere.
+    """
+    if scores is None:
+        return False, (), "no grades recorded (grading failed)"
+    failed = tuple(sorted(gid for gid, (score, max_score) in scores.items()
+                          if (score or 0) < max_score))
+    unknown = (set(variant.fails) | set(variant.knock_on)) - set(scores)
+    problems = []
+    if unknown:
+        problems.append(f"names cells that do not exist: {', '.join(sorted(unknown))}")
+    missed = [gid for gid in variant.fails if gid not in failed]
+    if missed:
+        problems.append(f"should fail but passed: {', '.join(missed)}")
+    extra = [gid for gid in failed if gid not in variant.fails and gid not in variant.knock_on]
+    if extra:
+        problems.append(f"lost points it should keep: {', '.join(extra)}")
+    return not problems, failed, "; ".join(problems) or "ok"
