@@ -266,7 +266,7 @@ def warm_start_savings():
 
 # Parts of the recording step, found by cProfile: (label, file name part, function name).
 RECORD_PARTS = (
-    ("cell metadata validation (jsonschema, 2x per notebook)", "nbgraderformat/common.py", "validate_nb"),
+    ("cell metadata validation (jsonschema, once per notebook)", "nbgraderformat/common.py", "validate_nb"),
     ("test cells restored from the gradebook (OverwriteCells)", "preprocessors/overwritecells.py", "preprocess"),
     ("cached run looked up and grafted (SandboxedExecute)", "mlpkit/sandboxed_execute.py", "preprocess"),
     ("grades saved (SaveAutoGrades, SQLite)", "saveautogrades.py", "preprocess"),
