@@ -41,8 +41,8 @@ def main():
     p.add_argument("--workers", type=int, default=3)
     args = p.parse_args()
     usable, detail = sandbox.probe()
-    print(f"sandbox: {'bubblewrap' if usable else 'NONE'} ({detail}); limits: cell {suite.LIMITS['cell_timeout']} s, "
-          f"notebook {suite.LIMITS['notebook_timeout']} s")
+    print(f"sandbox: {'bubblewrap' if usable else 'NONE'} ({detail}); limits: cell {suite.LIMITS.cell_timeout} s, "
+          f"notebook {suite.LIMITS.notebook_timeout} s")
     base = Path(tempfile.mkdtemp(prefix="mlpkit-attacks-", dir="/var/tmp"))
     base.chmod(0o755)
     try:

@@ -26,8 +26,12 @@ REPO = Path(__file__).resolve().parents[1]
 BUILD = r'''
 import sys
 from pathlib import Path
-from mlpkit import variants as V
-from mlpkit.course import write_notebook
+try:  # the kit after issue 11 keeps its developer tooling in devtools/
+    from devtools import variants as V
+    from mlpkit.notebook import write as write_notebook
+except ImportError:
+    from mlpkit import variants as V
+    from mlpkit.course import write_notebook
 course = V.make_grading_course(Path(sys.argv[1]), Path(sys.argv[2]))
 release, source = course.release_notebook(), course.source_notebook()
 for i in range(int(sys.argv[3])):

@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python benchmarks/mutation_report.py [--course .] [--only NAME ...] [--markdown] [--fast]
 
-Autogrades every variant of tests/variants/ (mlpkit/variants.py) in a throw-away course
+Autogrades every variant of tests/variants/ (devtools/variants.py) in a throw-away course
 through nbgrader, then prints one row per variant: expected cells (FAILS, + KNOCK_ON
 allowed), the cells that actually lost points, and the verdict; then the totals.
 The output is recorded in docs/mutation.md.
@@ -15,6 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from devtools import variants as V  # noqa: E402
+from mlpkit.course import Course  # noqa: E402
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -25,13 +28,12 @@ def main(argv=None) -> int:
                         help="exec the cells in this process instead of autograding (a quick preview)")
     args = parser.parse_args(argv)
 
-    from mlpkit import variants as V
     chosen = V.load_variants(args.course, args.only)
     started = time.perf_counter()
     if args.fast:
-        from mlpkit.course import Course
-        source = Course(args.course).source_notebook()
-        workdir = Path(args.course) / "source" / V.ASSIGNMENT
+        course = Course(args.course)
+        source = course.source_notebook()
+        workdir = course.source_dir
         # Cheats patch numpy for good and would poison this process: nbgrader level only.
         chosen = [v for v in chosen if "cheat" not in v.name]
         results = {v.name: {"scores": V.run_in_process(V.build_submission(source, source, v.cells), workdir)}

@@ -11,7 +11,7 @@ Used by the benchmarks (epoch_time.py) to get the given `Network` and the refere
 
 Which cells run, in notebook order:
 - code *solution* cells (their reference solution, `### BEGIN/END SOLUTION` lines
-  stripped by `mlpkit.variants.reference_solutions`) whose grade_id is in
+  stripped by `devtools.variants.reference_solutions`) whose grade_id is in
   `solutions` (default: every code solution except `task4_*`, the experiment code);
 - cells whose grade_id is in `cells`, or whose source contains one of `containing`;
 - from every other code cell, by content, the statements that only *define* things:
@@ -32,23 +32,17 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from devtools.variants import reference_solutions  # noqa: E402
+from mlpkit import notebook  # noqa: E402
+from mlpkit.course import Course  # noqa: E402
+
 # A call to one of these in an assignment marks a cell as an experiment, not a definition.
 EXPERIMENT_CALLS = ("train", "fit", "evaluate", "experiment", "run_", "compare", "plot", "show",
                     "sweep", "grid", "display")
 
 
 def source_notebook_path(course=REPO):
-    from mlpkit.course import Course
     return Course(course).source_nb_path
-
-
-def _meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def _python_source(source):
-    """Cell source with IPython magics and shell escapes removed (they define nothing)."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def _called_names(node):
@@ -75,7 +69,7 @@ def _is_definition(stmt):
 def definition_statements(source):
     """(kept, total): the top-level statements of a cell that only define things, of how many."""
     try:
-        tree = ast.parse(_python_source(source))
+        tree = ast.parse(notebook.strip_magics(source))
     except SyntaxError:
         return [], 0
     return [s for s in tree.body if _is_definition(s)], len(tree.body)
@@ -94,17 +88,15 @@ def select_cells(nb, solutions=None, cells=(), containing=(), exclude=()):
     definition statements only (a cell defining `Task1And2` and then training it keeps
     the class and drops the training).
     """
-    from mlpkit.variants import reference_solutions
     refs = reference_solutions(nb)
     chosen = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        meta = _meta(cell)
-        gid = meta.get("grade_id")
-        if gid in exclude or (meta.get("grade") and not meta.get("solution")):
+        gid = notebook.grade_id(cell)
+        if gid in exclude or notebook.is_autograded_test(cell):
             continue  # tests never run here
-        if meta.get("solution"):
+        if notebook.is_solution(cell):
             wanted = gid in solutions if solutions is not None else not gid.startswith("task4_")
             if wanted or gid in cells:
                 chosen.append((i, gid, "reference solution", refs[gid]))
@@ -143,17 +135,16 @@ def _cell_environment(workdir):
 
 def notebook_namespace(source=None, *, solutions=None, cells=(), containing=(), exclude=(), verbose=False):
     """Exec the selected cells of the source notebook (see module docstring); return the namespace."""
-    from mlpkit.course import read_notebook
     path = Path(source) if source else source_notebook_path()
     if not path.is_file():
         raise FileNotFoundError(f"no source notebook at {path}")
-    nb = read_notebook(path)
+    nb = notebook.read(path)
     ns = {"__name__": "__mlp_lab__"}
     with _cell_environment(path.parent):
         for i, gid, why, text in select_cells(nb, solutions, cells, containing, exclude):
             if verbose:
                 print(f"  cell {i:3d}  {gid or '-':40s}  {why}", file=sys.stderr)
-            code = compile(text if isinstance(text, ast.Module) else _python_source(text),
+            code = compile(text if isinstance(text, ast.Module) else notebook.strip_magics(text),
                            f"<{path.name} cell {i}>", "exec")
             exec(code, ns)  # noqa: S102 - the course's own notebook
     return ns
@@ -164,9 +155,8 @@ def main(argv=None) -> int:
     parser.add_argument("--course", type=Path, default=REPO, help="course root (default: this repo)")
     parser.add_argument("--small", action="store_true", help="accepted for symmetry with the other scripts")
     args = parser.parse_args(argv)
-    from mlpkit.course import read_notebook
     path = source_notebook_path(args.course)
-    nb = read_notebook(path)
+    nb = notebook.read(path)
     chosen = select_cells(nb)
     ns = notebook_namespace(path)
     print(f"cells of {path.relative_to(args.course.resolve())} run without experiments:")

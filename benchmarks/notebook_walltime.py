@@ -29,6 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from mlpkit import notebook  # noqa: E402
+
 TARGET_STUDENT_SECONDS = 180
 
 
@@ -57,10 +59,9 @@ def _seconds(cell):
 
 
 def cell_kind(cell, first_code):
-    meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
-    if meta.get("grade") and not meta.get("solution"):
+    if notebook.is_autograded_test(cell):
         return "test cells"
-    if meta.get("solution"):
+    if notebook.is_solution(cell):
         return "solution cells"
     return "set-up cell (imports, data)" if first_code else "other cells (given code, experiments)"
 
@@ -72,7 +73,7 @@ def run_cells(nb, workdir, grading, timeout, progress=True):
 
     def report(cell, cell_index, **_):
         # On stderr as it goes, so a run that is stopped early still says where the time went.
-        gid = (cell.get("metadata", {}).get("nbgrader", {}) or {}).get("grade_id") or "-"
+        gid = notebook.grade_id(cell) or "-"
         print(f"  [{time.perf_counter() - started:7.1f} s] cell {cell_index:3d} {gid:38s} {_seconds(cell):7.2f} s",
               file=sys.stderr, flush=True)
 
@@ -87,11 +88,10 @@ def run_cells(nb, workdir, grading, timeout, progress=True):
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
         first = next((line for line in cell.source.splitlines() if line.strip()), "")
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         kind = cell_kind(cell, not cells)
-        cells.append({"index": i, "grade_id": meta.get("grade_id") or "-", "seconds": _seconds(cell),
+        cells.append({"index": i, "grade_id": notebook.grade_id(cell) or "-", "seconds": _seconds(cell),
                       "first": first, "error": errors[0]["ename"] if errors else None, "kind": kind})
         by_kind[kind] = by_kind.get(kind, 0.0) + cells[-1]["seconds"]
     in_cells = sum(c["seconds"] for c in cells)

@@ -3,7 +3,6 @@
 Run `python -m mlpkit --help` (or `mlpkit --help`) for the instructor commands.
 """
 __version__ = "0.1.0"
-ASSIGNMENT = "mlp_lab"
 
 # jsonschema (via nbformat) imports rfc3987_syntax when present, which builds a parser
 # grammar on every import (~1 s per grading process). The kit never validates IRIs,

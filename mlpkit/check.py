@@ -13,21 +13,29 @@ when a test fails, a cell raises, or the notebook does not run to the end;
 import sys
 from pathlib import Path
 
-from mlpkit.course import grade_id, is_graded, is_solution
+from mlpkit import notebook
+from mlpkit.limits import GradingLimits
+from mlpkit.notebook import grade_id, is_autograded_test
+
+# Why check's limits differ from the course's (GradingLimits in nbgrader_config.py): it runs
+# one notebook on a student's or TA's own, often slower, machine, where a timeout would only
+# hide the test results the student came for; the grader's tight limits protect a queue of
+# hundreds of notebooks on the grading server, which check does not have.
+CHECK_LIMITS = {"cell_timeout": 60, "notebook_timeout": 600}
 
 
 def add_arguments(parser):
     parser.add_argument("notebook", type=Path, help="the notebook to check")
     parser.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
                         help="run in bubblewrap if available (auto), always (require) or never (off)")
-    parser.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
+    parser.add_argument("--timeout", type=int, default=CHECK_LIMITS["cell_timeout"],
+                        help=f"seconds per cell (default {CHECK_LIMITS['cell_timeout']})")
 
 
 def run(args):
     path = args.notebook.resolve()
     try:
-        from mlpkit.course import read_notebook
-        nb = read_notebook(path)
+        nb = notebook.read(path)
     except Exception as exc:
         print(f"check: cannot read {args.notebook}: {exc}", file=sys.stderr)
         return 2
@@ -76,10 +84,12 @@ def working_folder(notebook, course_root, scratch):
     return work, [p.name for p in missing]
 
 
-def check_notebook(nb, workdir, *, sandbox="auto", cell_timeout=60, notebook_timeout=600):
+def check_notebook(nb, workdir, *, sandbox="auto", cell_timeout=CHECK_LIMITS["cell_timeout"],
+                   notebook_timeout=CHECK_LIMITS["notebook_timeout"]):
     """Execute `nb` in `workdir`; returns ([{test, passed, message}], [problem strings])."""
     from mlpkit.execute import run_notebook
-    executed, report = run_notebook(nb, workdir, cell_timeout=cell_timeout, notebook_timeout=notebook_timeout,
+    limits = GradingLimits(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
+    executed, report = run_notebook(nb, workdir, limits=limits,
                                     sandbox=sandbox, env={"NBGRADER_EXECUTION": "validate"})
     results, problems = [], []
     for index, cell in enumerate(executed.cells):
@@ -88,7 +98,7 @@ def check_notebook(nb, workdir, *, sandbox="auto", cell_timeout=60, notebook_tim
         error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
         message = ": ".join(x for x in (error.get("ename"), error.get("evalue")) if x) if error else ""
         gid = grade_id(cell)
-        if gid and is_graded(cell) and not is_solution(cell):
+        if gid and is_autograded_test(cell):
             ran = cell.get("execution_count") is not None or error is not None
             results.append({"test": gid, "passed": ran and error is None,
                             "message": message if ran else "did not run (an earlier cell stopped the notebook)"})

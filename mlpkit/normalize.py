@@ -24,8 +24,10 @@ file is never modified (autograde grades a staged copy). Used by autograde:
 """
 import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from mlpkit.course import grade_id, is_locked, nbgrader_meta, is_solution
+from mlpkit import notebook
+from mlpkit.notebook import grade_id, is_locked, is_solution, nbgrader_meta
 
 MISSING = "missing"
 INVALID = "invalid notebook"
@@ -47,16 +49,13 @@ class NormalizeResult:
 
 def normalize(path, release_nb):
     """Read the submission at `path` and repair it against `release_nb` (never raises for bad input)."""
-    import nbformat
-    from pathlib import Path
-
     path = Path(path)
     if not path.is_file():
         result = NormalizeResult(copy.deepcopy(release_nb))
         result.flag(MISSING, f"no submission at {path}; graded as the untouched release notebook")
         return result
     try:
-        nb = nbformat.reads(path.read_text(encoding="utf-8", errors="replace"), as_version=4)
+        nb = notebook.reads(path.read_text(encoding="utf-8", errors="replace"))
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no list of cells")
         for cell in nb.cells:
@@ -123,7 +122,7 @@ def repair(nb, release_nb):
             if early_code:
                 followers, early_code = early_code + followers, []
             released = by_release_id[gid]
-            if is_locked(released) and _normalised(cell.source) != _normalised(released.source):
+            if is_locked(released) and _normalized(cell.source) != _normalized(released.source):
                 result.flag(TEST_EDITED, f"locked cell {gid} was edited; nbgrader restores it from source")
             if cell.cell_type != released.cell_type:
                 result.flag(TEST_EDITED if is_locked(released) else REPAIRED,
@@ -146,7 +145,7 @@ def repair(nb, release_nb):
     return result
 
 
-def _normalised(source):
+def _normalized(source):
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 

@@ -14,7 +14,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlpkit.course import ASSIGNMENT, MARKER_RE, Course, CourseError, grade_id, secret_lines
+from mlpkit import notebook
+from mlpkit.course import ASSIGNMENT, Course, CourseError
+from mlpkit.notebook import MARKER_RE, grade_id, secret_lines
 
 
 @dataclass
@@ -79,19 +81,17 @@ def generate(course, **overrides):
 
 
 def strip_outputs(nb_path):
-    from mlpkit.course import read_notebook, write_notebook
-    nb = read_notebook(nb_path)
+    nb = notebook.read(nb_path)
     changed = False
     for cell in nb.cells:
         if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
             cell.outputs, cell.execution_count, changed = [], None, True
     if changed:
-        write_notebook(nb, nb_path)
+        notebook.write(nb, nb_path)
 
 
 def leak_check(course, release_dir=None):
     """Every leak of source secrets into `release_dir` (default: the course's release/)."""
-    from mlpkit.course import read_notebook
     release_dir = Path(release_dir or course.release_dir)
     secrets = secret_lines(course.source_notebook())
     leaks = []
@@ -100,7 +100,7 @@ def leak_check(course, release_dir=None):
             continue
         rel = str(path.relative_to(release_dir.parent.parent))
         if path.suffix == ".ipynb":
-            for index, cell in enumerate(read_notebook(path).cells):
+            for index, cell in enumerate(notebook.read(path).cells):
                 texts = [cell.source] + [_output_text(o) for o in cell.get("outputs", [])]
                 name = grade_id(cell) or f"cell {index}"
                 leaks += _leaks_in("\n".join(texts), secrets, rel, name)

@@ -17,8 +17,8 @@ Layers (all set up here, enforced by the kernel of the OS):
 - a unique unprivileged uid for the kernel (when the grader is root): student code
   cannot signal, trace or write to the runner that reports its results, and
   RLIMIT_NPROC (not enforced for root) stops fork bombs;
-- resource limits (address space, CPU seconds, file size, open files, processes)
-  and a wall-clock timeout applied by the caller;
+- resource limits (address space, CPU seconds, file size, open files, processes;
+  mlpkit.limits.GradingLimits) and a wall-clock timeout applied by the caller;
 - a scrubbed environment (`sandbox_env`).
 """
 import itertools
@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 RUNNER = Path(__file__).with_name("_runner.py")
@@ -57,24 +58,6 @@ _uid_lock = threading.Lock()
 
 class SandboxUnavailable(RuntimeError):
     """sandbox="require" but bubblewrap cannot be used on this machine."""
-
-
-@dataclass
-class Limits:
-    """Resource limits of one notebook run (per process, inherited by the kernel)."""
-    memory_bytes: int = 3 * 2**30     # RLIMIT_AS; numpy+pandas+matplotlib kernel peaks near 1 GiB virtual
-    cpu_seconds: int | None = None    # RLIMIT_CPU; default: notebook timeout + 10 s
-    file_bytes: int = 64 * 2**20      # RLIMIT_FSIZE, largest file a cell may write
-    open_files: int = 1024            # RLIMIT_NOFILE; an idle kernel holds about 60
-    processes: int = 64               # RLIMIT_NPROC for the kernel's uid (threads count); a kernel uses ~12
-    tmp_bytes: int = 512 * 2**20      # size of the sandbox's /tmp (tmpfs, i.e. memory)
-
-    def rlimits(self, notebook_timeout, with_nproc):
-        limits = {"AS": self.memory_bytes, "FSIZE": self.file_bytes, "NOFILE": self.open_files,
-                  "CPU": self.cpu_seconds or int(notebook_timeout) + 10}
-        if with_nproc:
-            limits["NPROC"] = self.processes
-        return limits
 
 
 @dataclass
@@ -227,7 +210,6 @@ def matplotlib_font_cache():
 
 
 def _build_matplotlib_font_cache():
-    from importlib import metadata
     folder = None
     try:
         version = metadata.version("matplotlib")
@@ -308,22 +290,23 @@ def interpreter_folders():
     return sorted({str(Path(f).resolve()) for f in folders})
 
 
-def build_command(*, runner_args, staging, course_root, nbgrader_execution="autograde",
-                  limits=None, notebook_timeout=180, env_extra=None, mode="auto"):
+def build_command(*, runner_args, staging, course_root, limits, nbgrader_execution="autograde",
+                  env_extra=None, mode="auto"):
     """Return a Plan that runs `_runner.py runner_args` on the files copied into `staging`.
+
+    limits: a GradingLimits (its resource limits are applied here).
 
     mode: "require" (raise SandboxUnavailable if bwrap fails), "auto" (fall back to an
     unsandboxed run) or "off". `staging` is a host folder holding the notebook's working
     files (not the notebook); `course_root` is hidden from student code.
     """
-    limits = limits or Limits()
     usable, detail = probe() if mode != "off" else (False, "sandbox switched off")
     if mode == "require" and not usable:
         raise SandboxUnavailable(
             f"the sandbox is required but unavailable: {detail}. Install bubblewrap "
             "(Debian/Ubuntu: apt-get install bubblewrap) or grade with sandbox='auto'.")
     if not usable:
-        return _unsandboxed(runner_args, staging, nbgrader_execution, limits, notebook_timeout, env_extra)
+        return _unsandboxed(runner_args, staging, nbgrader_execution, limits, env_extra)
 
     root = os.geteuid() == 0
     uid_separation = uid_separation_available()
@@ -358,7 +341,7 @@ def build_command(*, runner_args, staging, course_root, nbgrader_execution="auto
     for key, value in env.items():
         argv += ["--setenv", key, value]
     runner = [sys.executable, SANDBOX_RUNNER, "--seed-from", SANDBOX_GIVEN, "--kill-strays",
-              "--rlimits", json.dumps(limits.rlimits(notebook_timeout, with_nproc=uid_separation))]
+              "--rlimits", json.dumps(limits.rlimits(with_nproc=uid_separation))]
     font_cache = matplotlib_font_cache()
     if font_cache is not None:
         argv[argv.index("--chdir"):argv.index("--chdir")] = ["--ro-bind-try", str(font_cache), SANDBOX_MPLCACHE]
@@ -371,11 +354,11 @@ def build_command(*, runner_args, staging, course_root, nbgrader_execution="auto
         runner += ["--kernel-uid", str(uid), "--kernel-gid", str(uid)]
     argv += ["--"] + runner + list(runner_args)
     return Plan(argv=argv, cwd="/", env=env, sandboxed=True, uid_separation=uid_separation,
-                limits=limits.rlimits(notebook_timeout, with_nproc=uid_separation),
+                limits=limits.rlimits(with_nproc=uid_separation),
                 seccomp=seccomp_program() if seccomp_available() else None)
 
 
-def _unsandboxed(runner_args, staging, nbgrader_execution, limits, notebook_timeout, env_extra):
+def _unsandboxed(runner_args, staging, nbgrader_execution, limits, env_extra):
     """Same runner, scrubbed environment and limits (but no NPROC: it would count the grader's
     own processes), in a scratch folder next to the staging copy. No isolation."""
     work = Path(staging).parent / "work"
@@ -383,7 +366,7 @@ def _unsandboxed(runner_args, staging, nbgrader_execution, limits, notebook_time
     work.mkdir(exist_ok=True)
     home.mkdir(exist_ok=True)
     env = sandbox_env(nbgrader_execution, home=str(home), tmp=str(Path(staging).parent), extra=env_extra)
-    rl = limits.rlimits(notebook_timeout, with_nproc=False)
+    rl = limits.rlimits(with_nproc=False)
     argv = [sys.executable, str(RUNNER), "--seed-from", str(staging), "--rlimits", json.dumps(rl)]
     if matplotlib_font_cache() is not None:
         argv += ["--mpl-cache-from", str(matplotlib_font_cache())]

@@ -8,7 +8,8 @@ every nbgrader solution cell with `ast` and flags what honest lab code never nee
   `numpy.testing.assert_allclose = ...`, `setattr(np, ...)`, `del np.isclose`);
 - rebinding builtins (`builtins.abs = ...`, `__builtins__["all"] = ...`) or
   defining a function/name that shadows a builtin the tests use (`def abs(...)`);
-- touching the grader's private names (anything starting with `_grader`);
+- touching the hidden tests' own names in the notebook (`probe`, `recorded_softmax`, the
+  observation type);
 - reflection that reaches other code's state: `globals()`, `sys.modules`,
   `__main__`, `gc`, `ctypes`, frame access (`inspect.currentframe`,
   `sys._getframe`, `f_back`, `f_globals`), `importlib.reload`, `get_ipython()`,
@@ -22,6 +23,10 @@ import ast
 import sys
 from typing import NamedTuple
 
+from mlpkit import notebook
+
+# The names the probes use in the kernel (source/mlp_lab/lab_checks.py): rebinding them is suspicious.
+GRADER_NAMES = {"probe", "recorded_softmax", "OBSERVATIONS_MIME", "lab_checks"}
 # Builtins hidden tests lean on; shadowing them in a solution cell is suspicious.
 GUARDED_BUILTINS = {"abs", "all", "any", "max", "min", "sum", "len", "isinstance", "float", "int",
                     "round", "range", "print", "open", "type", "bool", "repr", "str", "zip", "map"}
@@ -112,7 +117,7 @@ class _Scanner(ast.NodeVisitor):
             self._check_target(target.value, node, verb)
             return
         if isinstance(target, ast.Name):
-            if target.id.startswith("_grader"):
+            if target.id in GRADER_NAMES:
                 self.flag(node, f"{verb} the grader's private name {target.id}")
             elif target.id in GUARDED_BUILTINS and verb != "deletes":
                 self.flag(node, f"{verb} the builtin {target.id}")
@@ -122,7 +127,7 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(target, ast.Attribute):
             dotted = _dotted(target)
             root = dotted.split(".")[0] if dotted else None
-            if root and root.startswith("_grader"):
+            if root and root in GRADER_NAMES:
                 self.flag(node, f"{verb} the grader's private name {dotted}")
             elif root in self.modules:
                 self.flag(node, f"{verb} {dotted}, an attribute of the imported module "
@@ -133,7 +138,7 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(target, ast.Subscript):
             base = _dotted(target.value)
             if base and (base.split(".")[0] in ("__builtins__", "builtins")
-                         or base.startswith("_grader") or base.endswith("__dict__")
+                         or base in GRADER_NAMES or base.endswith("__dict__")
                          or base in ("sys.modules", "vars", "globals")):
                 self.flag(node, f"{verb} an item of {base}")
             if isinstance(target.value, ast.Call) and _dotted(target.value.func) in ("globals", "vars", "locals"):
@@ -158,25 +163,25 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node):
-        if node.name in GUARDED_BUILTINS or node.name.startswith("_grader"):
+        if node.name in GUARDED_BUILTINS or node.name in GRADER_NAMES:
             self.flag(node, f"defines a function named {node.name}, shadowing the grader's")
         self.generic_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_ClassDef(self, node):
-        if node.name in GUARDED_BUILTINS or node.name.startswith("_grader"):
+        if node.name in GUARDED_BUILTINS or node.name in GRADER_NAMES:
             self.flag(node, f"defines a class named {node.name}, shadowing the grader's")
         self.generic_visit(node)
 
     def visit_Global(self, node):
         for name in node.names:
-            if name.startswith("_grader") or name in GUARDED_BUILTINS:
+            if name in GRADER_NAMES or name in GUARDED_BUILTINS:
                 self.flag(node, f"declares global {name}")
 
     # -- reflection and files -------------------------------------------------------------
     def visit_Name(self, node):
-        if node.id.startswith("_grader") and isinstance(node.ctx, ast.Load):
+        if node.id in GRADER_NAMES and isinstance(node.ctx, ast.Load):
             self.flag(node, f"reads the grader's private name {node.id}")
         elif node.id == "__builtins__":
             self.flag(node, "uses __builtins__")
@@ -206,7 +211,7 @@ class _Scanner(ast.NodeVisitor):
             root = obj.split(".")[0] if obj else None
             if obj is None:
                 self.flag(node, f"calls {short}() on a computed object")
-            elif root in self.modules or root in ("builtins", "__builtins__") or root.startswith("_grader"):
+            elif root in self.modules or root in ("builtins", "__builtins__") or root in GRADER_NAMES:
                 self.flag(node, f"calls {short}() on {obj}")
         if short in FILE_FUNCS:
             for arg in node.args[:1]:
@@ -223,7 +228,7 @@ def scan_source(source, modules=None):
     `np.allclose = ...` is flagged even when `np` was imported by the set-up cell.
     """
     try:
-        tree = ast.parse(_strip_magics(source))
+        tree = ast.parse(notebook.strip_magics(source))
     except SyntaxError:
         return []
     scanner = _Scanner()
@@ -237,7 +242,7 @@ def imported_modules(sources):
     modules = {}
     for source in sources:
         try:
-            tree = ast.parse(_strip_magics(source))
+            tree = ast.parse(notebook.strip_magics(source))
         except SyntaxError:
             continue
         scanner = _Scanner()
@@ -246,11 +251,6 @@ def imported_modules(sources):
                 scanner.visit(node)
         modules.update(scanner.modules)
     return modules
-
-
-def _strip_magics(source):
-    # IPython magics and shell escapes are not Python; blank them to keep line numbers.
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def scan_notebook(nb):
@@ -262,21 +262,19 @@ def scan_notebook(nb):
     modules = imported_modules(text(c) for c in code_cells)
     findings = []
     for index, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") != "code" or not meta.get("solution"):
+        if cell.get("cell_type") != "code" or not notebook.is_solution(cell):
             continue
-        grade_id = meta.get("grade_id") or f"cell-{index}"
-        findings += [Finding(grade_id, line, reason)
+        gid = notebook.grade_id(cell) or f"cell-{index}"
+        findings += [Finding(gid, line, reason)
                      for line, reason in scan_source(text(cell), modules)]
     return findings
 
 
 def main(argv=None):
-    import nbformat
     paths = (argv if argv is not None else sys.argv[1:])
     found = 0
     for path in paths:
-        for f in scan_notebook(nbformat.read(path, as_version=4)):
+        for f in scan_notebook(notebook.read(path)):
             print(f"{path}: {f.cell_grade_id}:{f.line}: {f.reason}")
             found += 1
     return 1 if found else 0

@@ -28,7 +28,9 @@ sys.path.insert(0, str(REPO))
 # nbgrader calls `alembic` by name.
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
-from mlpkit.course import Course, grade_id, write_notebook  # noqa: E402
+from mlpkit.course import Course  # noqa: E402
+from mlpkit.notebook import grade_id  # noqa: E402
+from mlpkit.notebook import write as write_notebook  # noqa: E402
 
 
 def _meta(gid, *, grade=False, solution=False, locked=False, points=0):
@@ -115,8 +117,8 @@ def toy_source_notebook():
 
 # Test courses time out hanging cells fast; everything else is the repo's config.
 TEST_CONFIG = """
-c.SandboxedExecute.timeout = 5
-c.SandboxedExecute.notebook_timeout = 60
+c.GradingLimits.cell_timeout = 5
+c.GradingLimits.notebook_timeout = 60
 """
 
 
@@ -187,7 +189,7 @@ def make_submission(course, student, replace=None, *, transform=None, raw=None):
 
 def solution_source(course, gid):
     """The source notebook's cell `gid` with the solution markers removed (a correct answer)."""
-    from mlpkit.variants import reference_solutions
+    from devtools.variants import reference_solutions
     return reference_solutions(course.source_notebook())[gid]
 
 

@@ -26,6 +26,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from mlpkit import execute, sandbox
+from mlpkit.limits import GradingLimits
 from mlpkit.scan import scan_notebook
 
 SOLUTION_CANARY = "SOLUTION-CANARY-7f3a"
@@ -33,7 +34,7 @@ GRADEBOOK_CANARY = "GRADEBOOK-CANARY-91c2"
 OTHER_CANARY = "OTHER-STUDENT-CANARY-55d0"
 HOME_CANARY = "GRADER-HOME-CANARY-0b8e"
 ENV_CANARY = "GRADER-ENV-CANARY-c4e1"
-LIMITS = dict(cell_timeout=3, notebook_timeout=45)
+LIMITS = GradingLimits(cell_timeout=3, notebook_timeout=45)
 SANDBOXED = sandbox.probe()[0]
 # CI sets MLPKIT_REQUIRE_SANDBOX=1 where bubblewrap is installed: then nothing is skipped.
 REQUIRE_SANDBOX = os.environ.get("MLPKIT_REQUIRE_SANDBOX") == "1"
@@ -192,10 +193,10 @@ def run_attacks(base, names=None, workers=3):
         if names:
             order = [n for n in order if n in names]
         with ThreadPoolExecutor(workers) as pool:
-            futures = {n: pool.submit(execute.run_notebook, _notebook(table[n]), work, **LIMITS) for n in order}
+            futures = {n: pool.submit(execute.run_notebook, _notebook(table[n]), work, limits=LIMITS) for n in order}
             results = {n: f.result() for n, f in futures.items()}
         if not names or "find_planted_file" in names:
-            results["find_planted_file"] = execute.run_notebook(_notebook(table["find_planted_file"]), work, **LIMITS)
+            results["find_planted_file"] = execute.run_notebook(_notebook(table["find_planted_file"]), work, limits=LIMITS)
     finally:
         listener.close()
         unix_listener.close()
@@ -336,7 +337,7 @@ def test_hanging_or_dying_cells_end_within_the_limit(attacked, name, kind):
     assert kind in kinds(report)
     assert errors(nb.cells[1]) == [{"timeout": "CellTimeoutError", "kernel_died": "DeadKernelError"}[kind]]
     assert later_cell_ran(nb)
-    assert report["seconds"] < LIMITS["cell_timeout"] + 20
+    assert report["seconds"] < LIMITS.cell_timeout + 20
 
 
 @needs_sandbox
@@ -352,7 +353,7 @@ def test_fork_bomb_hits_the_process_limit(attacked):
     nb, report = attacked[0]["fork_bomb"]
     assert "limit" in kinds(report), report["events"]
     assert later_cell_ran(nb)
-    assert report["seconds"] < LIMITS["cell_timeout"] + 20
+    assert report["seconds"] < LIMITS.cell_timeout + 20
     # Nothing of the run survives it (the kernel uid owns no process any more).
     uids = {os.stat(f"/proc/{p}").st_uid for p in os.listdir("/proc") if p.isdigit() and Path(f"/proc/{p}").exists()}
     assert not [u for u in uids if u >= sandbox._UID_BASE + os.getpid() * 8

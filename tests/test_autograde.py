@@ -9,9 +9,44 @@ import pytest
 
 from conftest import (REPO, TOY_BUGGY_SOFTMAX, all_gradebook_scores, bad_input_class, gradebook_scores,
                       make_submission, new_course, released, toy_answers)
-from mlpkit.autograde import grade_all, summary_table
+from mlpkit.autograde import grade_all
+from mlpkit.results import summary_table
+from mlpkit.save_grades import AtomicSaveAutoGrades
 
 pytestmark = pytest.mark.slow
+
+
+def crash_while_saving(monkeypatch, student, action):
+    """Make `action()` happen while `student`'s grades are being saved: after the first grade
+    cell is staged in the transaction, before it commits (an exception or a killed process)."""
+    real = AtomicSaveAutoGrades.preprocess_cell
+
+    def preprocess_cell(self, cell, resources, index):
+        out = real(self, cell, resources, index)
+        if self.student_id == student and cell.metadata.get("nbgrader", {}).get("grade"):
+            action()
+        return out
+    monkeypatch.setattr(AtomicSaveAutoGrades, "preprocess_cell", preprocess_cell)
+
+
+def simulated_crash():
+    raise RuntimeError("simulated crash while saving grades")
+
+
+# A grader process killed in the middle of one student's save (same patch, in a subprocess).
+KILLED_MID_SAVE = """
+import os, sys
+from mlpkit.save_grades import AtomicSaveAutoGrades
+real = AtomicSaveAutoGrades.preprocess_cell
+def preprocess_cell(self, cell, resources, index):
+    out = real(self, cell, resources, index)
+    if self.student_id == sys.argv[1] and cell.metadata.get("nbgrader", {}).get("grade"):
+        os._exit(70)
+    return out
+AtomicSaveAutoGrades.preprocess_cell = preprocess_cell
+from mlpkit.cli import main
+sys.exit(main(["--course", sys.argv[2], "autograde", "--jobs", "1", "--quiet"]))
+"""
 
 CELLS = ("task0_softmax_sums_to_one", "task0_softmax_axis", "task3_augment_shape")
 
@@ -142,7 +177,7 @@ def test_a_test_fix_in_source_regrades_everyone_with_the_new_tests(two_students)
     nb = course.source_notebook()
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "task0_softmax_axis")
     test.source = test.source.replace("0.5", "0.25")   # now nobody passes this test
-    from mlpkit.course import write_notebook
+    from mlpkit.notebook import write as write_notebook
     write_notebook(nb, course.source_nb_path)
     results = grade_all(course, jobs=1, progress=False, changed_only=True)
     assert not results["alice"].skipped and not results["bob"].skipped
@@ -154,7 +189,7 @@ def test_a_points_change_rerecords_from_the_cache_without_executing(two_students
     nb = course.source_notebook()
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "task0_softmax_axis")
     test.metadata["nbgrader"]["points"] = 2
-    from mlpkit.course import write_notebook
+    from mlpkit.notebook import write as write_notebook
     write_notebook(nb, course.source_nb_path)
     results = grade_all(course, jobs=1, progress=False, changed_only=True)
     assert not results["alice"].skipped and results["alice"].executed is False
@@ -175,12 +210,12 @@ def test_an_exception_while_recording_one_student_leaves_the_others_and_old_grad
     course = two_students
     before = gradebook_scores(course, "bob")
     make_submission(course, "bob", toy_answers(course))
-    monkeypatch.setenv("MLPKIT_CRASH_AFTER_GRADES", "bob")
-    results = grade_all(course, jobs=1, progress=False)
+    with monkeypatch.context() as patch:
+        crash_while_saving(patch, "bob", simulated_crash)
+        results = grade_all(course, jobs=1, progress=False)
     assert "grading error" in results["bob"].status and "simulated crash" in results["bob"].error
     assert results["alice"].error is None
     assert gradebook_scores(course, "bob") == before     # all-or-nothing: no half-written notebook
-    monkeypatch.delenv("MLPKIT_CRASH_AFTER_GRADES")
     grade_all(course, students=["bob"], jobs=1, progress=False)
     assert gradebook_scores(course, "bob")["task0_softmax_axis"] == 1
 
@@ -188,7 +223,7 @@ def test_an_exception_while_recording_one_student_leaves_the_others_and_old_grad
 def test_a_new_student_whose_recording_fails_is_not_left_half_created(two_students, monkeypatch):
     course = two_students
     make_submission(course, "carol", toy_answers(course))
-    monkeypatch.setenv("MLPKIT_CRASH_AFTER_GRADES", "carol")
+    crash_while_saving(monkeypatch, "carol", simulated_crash)
     results = grade_all(course, students=["carol"], jobs=1, progress=False)
     assert results["carol"].status == ["grading error"]
     assert set(all_gradebook_scores(course)) == {"alice", "bob"}
@@ -199,9 +234,9 @@ def test_a_process_killed_mid_save_leaves_a_readable_gradebook(two_students):
     course = two_students
     before = all_gradebook_scores(course)
     make_submission(course, "alice", toy_answers(course, task0_stable_softmax_solution=TOY_BUGGY_SOFTMAX))
-    env = dict(os.environ, MLPKIT_CRASH_AFTER_GRADES="alice:kill", PYTHONPATH=str(REPO))
-    proc = subprocess.run([sys.executable, "-m", "mlpkit", "--course", str(course.root), "autograde",
-                           "--jobs", "1", "--quiet"], env=env, capture_output=True, text=True, timeout=300)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-c", KILLED_MID_SAVE, "alice", str(course.root)],
+                          env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 70, proc.stderr[-2000:]
     assert all_gradebook_scores(course) == before
 
@@ -233,7 +268,7 @@ def test_cli_grades_one_student_and_prints_the_summary(two_students, capsys):
 
 
 def test_nbgrader_grades_the_run_of_the_parallel_pass(graded_class):
-    # The parallel pass builds each notebook exactly as nbgrader's sanitiser does, so
+    # The parallel pass builds each notebook exactly as nbgrader's sanitizer does, so
     # nbgrader's execute step finds every run in the cache instead of executing again.
     course, results = graded_class
     assert {s: r.cached for s, r in results.items()} == {s: True for s in results}
@@ -252,7 +287,8 @@ def test_require_sandbox_refuses_before_grading_anyone(toy_course, monkeypatch, 
 
 
 def test_symlinks_in_a_submission_are_not_followed(shared_toy_course, tmp_path):
-    from mlpkit.autograde import StudentResult, stage
+    from mlpkit.results import StudentResult
+    from mlpkit.stage import stage
     course = shared_toy_course
     make_submission(course, "linker", toy_answers(course))
     secret = tmp_path / "secret.txt"
@@ -264,21 +300,85 @@ def test_symlinks_in_a_submission_are_not_followed(shared_toy_course, tmp_path):
 
 
 def test_scan_flags_patching_a_module_imported_in_the_setup_cell(shared_toy_course):
-    from mlpkit.autograde import scan_findings
+    from mlpkit.stage import scan_findings
     course = shared_toy_course
     path = make_submission(course, "patcher", toy_answers(
         course, task0_stable_softmax_solution="np.allclose = lambda *a, **k: True\n" + TOY_BUGGY_SOFTMAX))
-    from mlpkit.course import read_notebook
+    from mlpkit.notebook import read as read_notebook
     assert scan_findings(read_notebook(path))
 
 
 def test_a_notebook_that_never_started_is_reported_as_a_grader_fault(capsys):
     """Check that a kernel that never started (a fault of the grading machine, e.g. a broken
     sandbox) is reported loudly and makes the exit code non-zero, unlike a student's crash."""
-    from mlpkit.autograde import StudentResult, report_grader_faults
+    from mlpkit.results import StudentResult, report_grader_faults
     student_crash = StudentResult("crasher", events=[{"cell": 29, "kind": "kernel_died", "message": "os._exit"}])
     assert not report_grader_faults({"crasher": student_crash})
     no_kernel = StudentResult("alice", events=[{"cell": None, "kind": "kernel_died",
                                                 "message": "the kernel did not start"}])
     assert report_grader_faults({"crasher": student_crash, "alice": no_kernel})
     assert "GRADER FAULT" in capsys.readouterr().err
+
+
+def _autograded_scores(course):
+    """{student: (auto_score of each of CELLS)} of every submission in the gradebook."""
+    with course.gradebook() as gb:
+        return {sub.student.id: tuple(next(g.auto_score for g in nb.grades if g.name == cell) for cell in CELLS)
+                for sub in gb.assignment_submissions("mlp_lab") for nb in sub.notebooks}
+
+
+def _wait_for_the_lock(course, seconds=60):
+    """The killed grader's lock is free again (its workers died with it)."""
+    import fcntl
+    import time
+    deadline = time.monotonic() + seconds
+    with open(course.cache_dir / "autograde.lock", "w") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                return
+            except OSError:
+                assert time.monotonic() < deadline, "a killed grader's workers still hold the lock"
+                time.sleep(0.2)
+
+
+def test_a_grader_killed_at_any_moment_resumes_to_the_right_grades(tmp_path):
+    """Check that killing `mlpkit autograde` (SIGKILL, mid-run, three times at different moments)
+    never leaves a half-recorded student, and that re-running it records every grade right."""
+    import random
+    import signal
+    import time
+    course = released(new_course(tmp_path / "course"))
+    expected = {}
+    for n in range(6):
+        buggy = n % 2 == 1
+        make_submission(course, f"s{n}", toy_answers(
+            course, **({"task0_stable_softmax_solution": TOY_BUGGY_SOFTMAX} if buggy else {})))
+        expected[f"s{n}"] = EXPECTED["buggy_softmax" if buggy else "full"]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    rng = random.Random(12)
+    # Kill when the first student is recorded, when half are, and at a random moment.
+    for recorded_before_kill in (1, 3, None):
+        proc = subprocess.Popen([sys.executable, "-m", "mlpkit", "--course", str(course.root), "autograde",
+                                 "--jobs", "2", "--quiet"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + (rng.uniform(2, 8) if recorded_before_kill is None else 240)
+        while proc.poll() is None and time.monotonic() < deadline:
+            if recorded_before_kill and len(list(course.grading_dir.glob("s*.json"))) >= recorded_before_kill:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        _wait_for_the_lock(course)
+        for student, scores in _autograded_scores(course).items():
+            # Every student is either not recorded at all or recorded with all the right grades.
+            assert scores == (None,) * len(CELLS) or scores == expected[student], (student, scores)
+        for stale in course.grading_dir.glob("s*.json"):
+            stale.unlink()   # so the next kill waits for students recorded in that run
+    final = grade_all(course, jobs=2, progress=False)
+    assert _autograded_scores(course) == expected
+    assert {s: tuple(final[s].scores[c]["auto_score"] for c in CELLS) for s in expected} == expected
+    import sqlite3
+    with sqlite3.connect(course.gradebook_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -130,10 +130,13 @@ def test_notebook_walltime_small_runs_grading_mode_cleanly():
 def test_grading_throughput_small_grades_three_submissions_in_every_mode():
     out = _run("grading_throughput.py", "--small")
     for label in ("stock `nbgrader autograde`", "`mlpkit autograde --jobs 1`", "`mlpkit autograde` ("):
-        row = re.search(re.escape(label) + r".*?" + NUMBER + NUMBER + NUMBER + r"\s+3/3\s+0$", out, re.M)
+        row = re.search(re.escape(label) + r".*?" + NUMBER + NUMBER + NUMBER + r"\s+3/3\s+0\s", out, re.M)
         assert row, f"no row with 3/3 recorded and exit 0 for {label}:\n{out}"
+    assert re.search(r"ratio stock / all .*: median \d+\.\d\dx, min-max \d+\.\d\d-\d+\.\d\dx", out), out
+    assert re.search(r"^\s+mlpkit \(.*core-s/sub.*(\s+\d+\.\d){9}$", out, re.M), "no projection row:\n" + out
     assert "per-cell scores, --jobs 1 vs all cores: identical" in out, out
     assert "where one submission's seconds go" in out and "record via nbgrader autograde" in out, out
+    assert "fork + exit of an interpreter with those imported" in out, out
 
 
 @pytest.mark.slow

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from mlpkit import autograde
-from mlpkit import variants as V
-from mlpkit.course import write_notebook
+from devtools import variants as V
+from mlpkit import notebook, stage
 
 REPO = Path(__file__).resolve().parents[1]
 ATTACKS = REPO / "tests" / "attacks"
@@ -65,14 +64,14 @@ def graded(tmp_path_factory):
         subs = submissions(course.release_notebook(), course.source_notebook())
         subs["edited_lab_checks"] = subs["honest_twin"]
         for student, nb in subs.items():
-            write_notebook(nb, course.submission_path(student))
+            notebook.write(nb, course.submission_path(student))
         # A student hands in an edited lab_checks.py whose probe forges nothing but says "passed".
         edited = course.submission_path("edited_lab_checks").parent / "lab_checks.py"
         edited.write_text((course.source_dir / "lab_checks.py").read_text()
                           + "\n\ndef probe(grade_id, observe):\n    print('passed')\n")
         if path == "mlpkit":
             patch = pytest.MonkeyPatch()
-            patch.setattr(autograde, "scan_findings", lambda nb: [])  # scan off: scores alone decide
+            patch.setattr(stage, "scan_findings", lambda nb: [])  # scan off: scores alone decide
             try:
                 graded = V.grade_submissions(course, subs)
             finally:
@@ -116,8 +115,7 @@ def test_exfiltrated_hidden_tests_reach_neither_feedback_nor_files(graded):
     from mlpkit import feedback
     feedback.generate_all(course) if hasattr(feedback, "generate_all") else subprocess.run(
         [sys.executable, "-m", "mlpkit", "feedback"], cwd=course.root, check=True, capture_output=True)
-    from mlpkit.course import read_notebook
-    autograded = read_notebook(course.autograded_path("cheat_exfiltrates_hidden_tests"))
+    autograded = notebook.read(course.autograded_path("cheat_exfiltrates_hidden_tests"))
     printed = "".join(o.get("text", "") for c in autograded.cells for o in c.get("outputs", []))
     assert 'probe("task0_softmax_matches_reference"' in printed, "the attack did not run: this test proves nothing"
     html = course.feedback_path("cheat_exfiltrates_hidden_tests").read_text()

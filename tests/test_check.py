@@ -85,7 +85,9 @@ def test_unreadable_notebook(tmp_path, capsys):
 @pytest.mark.slow
 @pytest.mark.skipif(not lab_exists(), reason="the lab notebook is not written yet")
 def test_the_real_lab_release_and_a_full_solution_in_a_student_folder(tmp_path, capsys):
-    from mlpkit.course import Course, is_solution, grade_id, write_notebook
+    from mlpkit.course import Course
+    from mlpkit.notebook import grade_id, is_solution
+    from mlpkit.notebook import write as write_notebook
     repo = Course(REPO)
     folder = tmp_path / "mlp_lab"
     shutil.copytree(repo.release_dir, folder)

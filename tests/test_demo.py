@@ -26,4 +26,4 @@ def test_demo_runs_the_whole_loop_and_prints_the_grade_table(tmp_path, capsys):
 def test_demo_without_submissions_says_what_to_do(tmp_path, capsys):
     course = new_course(tmp_path / "course")
     assert main(["--course", str(course.root), "demo", "--quiet"]) == 1
-    assert "mlpkit examples" in capsys.readouterr().err
+    assert "devtools.examples --update" in capsys.readouterr().err

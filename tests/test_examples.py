@@ -1,4 +1,4 @@
-"""The committed example submissions (submitted/) equal a fresh `mlpkit examples` generation.
+"""The committed example submissions (submitted/) equal a fresh `python -m devtools.examples` generation.
 
 How they grade is asserted in tests/test_mutation.py, in the same autograde session as
 the variants they reuse.
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mlpkit import examples, variants
-from mlpkit.cli import main
+from devtools import examples, variants
+from devtools.examples import main
+from mlpkit import notebook
 
 REPO = Path(__file__).resolve().parents[1]
 needs_release = pytest.mark.skipif(
@@ -17,12 +18,12 @@ needs_release = pytest.mark.skipif(
 
 
 def _cells(nb):
-    return {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
+    return {notebook.grade_id(c): c.source for c in nb.cells}
 
 
 @needs_release
 def test_committed_examples_equal_a_fresh_generation(capsys):
-    assert main(["--course", str(REPO), "examples"]) == 0, capsys.readouterr().out
+    assert main(["--course", str(REPO)]) == 0, capsys.readouterr().out
 
 
 @pytest.fixture
@@ -38,21 +39,21 @@ def course_copy(tmp_path):
 
 @needs_release
 def test_check_names_a_stale_missing_or_foreign_submission_and_update_fixes_it(course_copy, capsys):
-    assert main(["--course", str(course_copy), "examples", "--update"]) == 0
-    assert main(["--course", str(course_copy), "examples"]) == 0
+    assert main(["--course", str(course_copy), "--update"]) == 0
+    assert main(["--course", str(course_copy)]) == 0
     stale = course_copy / "submitted" / "bug_l2_on_biases" / "mlp_lab" / "mlp_lab.ipynb"
     stale.write_text(stale.read_text().replace("self.l2_factor", "self.l2"))
     (course_copy / "submitted" / "full_solution" / "mlp_lab" / "mlp_lab.ipynb").unlink()
     (course_copy / "submitted" / "someone_else").mkdir()
     capsys.readouterr()
-    assert main(["--course", str(course_copy), "examples"]) == 1
+    assert main(["--course", str(course_copy)]) == 1
     out = capsys.readouterr().out
     assert "differs: submitted/bug_l2_on_biases" in out
     assert "missing: submitted/full_solution" in out
     assert "not an example: submitted/someone_else" in out
     shutil.rmtree(course_copy / "submitted" / "someone_else")
-    assert main(["--course", str(course_copy), "examples", "--update"]) == 0
-    assert main(["--course", str(course_copy), "examples"]) == 0
+    assert main(["--course", str(course_copy), "--update"]) == 0
+    assert main(["--course", str(course_copy)]) == 0
 
 
 @needs_release
@@ -80,5 +81,5 @@ def test_examples_show_what_they_are_named_after():
 
 def test_check_without_a_release_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "nbgrader_config.py").write_text("")
-    assert main(["--course", str(tmp_path), "examples"]) == 2
+    assert main(["--course", str(tmp_path)]) == 2
     assert "run `mlpkit release` first" in capsys.readouterr().err

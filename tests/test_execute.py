@@ -16,8 +16,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from mlpkit import execute, sandbox
+from mlpkit.limits import GradingLimits
 
-FAST = dict(cell_timeout=3, notebook_timeout=40)
+FAST = dict(limits=GradingLimits(cell_timeout=3, notebook_timeout=40))
 
 
 def make_nb(*sources):
@@ -98,7 +99,7 @@ def test_reply_error_without_traceback_still_leaves_an_error_output(workdir):
 
 def test_notebook_deadline_marks_remaining_cells(workdir):
     nb = make_nb("import time\ntime.sleep(2.5)", "time.sleep(2.5)", "print('never')")
-    executed, report = execute.run_notebook(nb, workdir, cell_timeout=3, notebook_timeout=4)
+    executed, report = execute.run_notebook(nb, workdir, limits=GradingLimits(cell_timeout=3, notebook_timeout=4))
     assert error_names(executed.cells[1]) == ["CellTimeoutError"]
     assert error_names(executed.cells[2]) == ["CellTimeoutError"]
     assert "time limit" in executed.cells[2].outputs[0].evalue
@@ -109,7 +110,7 @@ def test_notebook_deadline_marks_remaining_cells(workdir):
 def test_output_flood_is_capped_but_the_error_survives(workdir):
     nb = make_nb("for i in range(200_000):\n    print('flood' * 20)\nraise ValueError('after flood')",
                  "print('next')")
-    executed, report = execute.run_notebook(nb, workdir, cell_timeout=20, notebook_timeout=40)
+    executed, report = execute.run_notebook(nb, workdir, limits=GradingLimits(cell_timeout=20, notebook_timeout=40))
     cell = executed.cells[0]
     assert len(json.dumps(cell.outputs)) < 150_000
     assert "output truncated" in text_of(cell)
@@ -186,7 +187,7 @@ def test_cache_hit_skips_execution(workdir, tmp_path, monkeypatch):
     execute.run_notebook_cached(make_nb("print('ho')"), workdir, cache, **FAST)
     (workdir / "helper.py").write_text("ANSWER = 43\n")
     execute.run_notebook_cached(nb, workdir, cache, **FAST)
-    execute.run_notebook_cached(nb, workdir, cache, cell_timeout=4, notebook_timeout=40)
+    execute.run_notebook_cached(nb, workdir, cache, limits=GradingLimits(cell_timeout=4, notebook_timeout=40))
     assert len(calls) == 4
     assert len(list(cache.glob("*.json"))) == 2
 
@@ -211,7 +212,7 @@ c = get_config()
 c.CourseDirectory.course_id = "toy"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.Autograde.autograde_preprocessors = [
-    "mlpkit.execute.SandboxedExecute",
+    "mlpkit.sandboxed_execute.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -219,8 +220,8 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.SandboxedExecute.timeout = 5
-c.SandboxedExecute.notebook_timeout = 40
+c.GradingLimits.cell_timeout = 5
+c.GradingLimits.notebook_timeout = 40
 """
 
 
@@ -284,7 +285,8 @@ def test_a_venv_inside_a_hidden_folder_under_tmp_comes_back_traversable(tmp_path
     course = Path("/tmp/some-course")
     venv = course / ".venv"
     monkeypatch.setattr(sandbox, "interpreter_folders", lambda: [str(venv)])
-    plan = sandbox.build_command(runner_args=[], staging=tmp_path, course_root=course, mode="require")
+    plan = sandbox.build_command(runner_args=[], staging=tmp_path, course_root=course, limits=GradingLimits(),
+                                 mode="require")
     argv = plan.argv
     bind = max(i for i, a in enumerate(argv) if a == "--ro-bind" and argv[i + 1] == str(venv))
     tmpfs_tmp = max(i for i, a in enumerate(argv) if a == "--tmpfs" and argv[i + 1] == "/tmp")

@@ -5,7 +5,7 @@ import html
 import pytest
 from nbformat.v4 import new_output
 
-from mlpkit.course import grade_id, secret_lines
+from mlpkit.notebook import grade_id, secret_lines
 from mlpkit.feedback import REDACTED, Scrubber
 
 # (buggy_softmax answered augment with the reference solution, so that one may show.)

@@ -1,7 +1,7 @@
 """Mutation tests: every known bug loses exactly its points, every correct variant keeps all.
 
 Each file in tests/variants/ swaps one or more solution cells of an otherwise complete
-submission (mlpkit/variants.py). One session-scoped autograde grades them all at once,
+submission (devtools/variants.py). One session-scoped autograde grades them all at once,
 together with the full solution, the untouched release, the source notebook itself and
 the committed example submissions, in a throw-away course through nbgrader. Then, per
 grade cell:
@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from mlpkit import variants as V
-from mlpkit.examples import EXAMPLES
+from devtools import variants as V
+from devtools.examples import EXAMPLES
+from mlpkit import notebook
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_NB = REPO / "source" / "mlp_lab" / "mlp_lab.ipynb"
@@ -35,8 +36,7 @@ needs_lab = pytest.mark.skipif(not SOURCE_NB.is_file(), reason="the lab notebook
 
 
 def _source():
-    from mlpkit.course import read_notebook
-    return read_notebook(SOURCE_NB)
+    return notebook.read(SOURCE_NB)
 
 
 # ------------------------------------------------------------ the variant files themselves
@@ -75,9 +75,8 @@ def test_load_variant_rejects_malformed_files(tmp_path):
 
 @needs_lab
 def test_build_submission_fills_references_then_swaps_the_variant():
-    from mlpkit.course import read_notebook
     source = _source()
-    release = read_notebook(RELEASE_NB) if RELEASE_NB.is_file() else pytest.skip("no release/")
+    release = notebook.read(RELEASE_NB) if RELEASE_NB.is_file() else pytest.skip("no release/")
     variant = next(v for v in MUTANTS if "task0_stable_softmax_solution" in v.cells)
     nb = V.build_submission(release, source, variant.cells)
     by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
@@ -131,19 +130,18 @@ def graded(tmp_path_factory):
     """Per-cell results of every variant, the references and the examples, graded at once."""
     if not SOURCE_NB.is_file():
         pytest.skip("the lab notebook does not exist yet")
-    from mlpkit.course import read_notebook
     examples = {}
     for student in EXAMPLES:
         path = REPO / "submitted" / student / "mlp_lab" / "mlp_lab.ipynb"
         if path.is_file():
-            examples[f"example_{student}"] = read_notebook(path)
+            examples[f"example_{student}"] = notebook.read(path)
     workdir = tmp_path_factory.mktemp("mutation") / "course"
     results = V.grade_variants(REPO, VARIANTS, workdir, extra=examples, references=True)
     results["_autograded"] = V.autograded_ids(_source())
-    from mlpkit.course import Course, read_notebook
+    from mlpkit.course import Course
     for v in VARIANTS:  # the judge's message of every failed cell, for the MESSAGE checks
         path = Course(workdir).autograded_path(v.name)
-        cells = read_notebook(path).cells if path.is_file() else []
+        cells = notebook.read(path).cells if path.is_file() else []
         results[v.name]["messages"] = {c.metadata["nbgrader"]["grade_id"]: o.get("evalue", "")
                                        for c in cells if "nbgrader" in c.metadata
                                        for o in c.get("outputs", []) if o.get("output_type") == "error"}
@@ -200,7 +198,7 @@ def test_untouched_release_scores_zero_without_crashing_the_grader(graded):
 def test_buggy_example_loses_points_in_its_own_cells(graded, student):
     key = f"example_{student}"
     if key not in graded:
-        pytest.skip("submitted/ has no examples yet (mlpkit examples --update)")
+        pytest.skip("submitted/ has no examples yet (python -m devtools.examples --update)")
     variant = V.load_variants(REPO, [EXAMPLES[student][1]])[0]
     ok, failed, message = V.verdict(variant, graded[key]["scores"])
     assert ok, f"{student}: {message}"
@@ -214,7 +212,7 @@ def _cells_of_task(graded, *prefixes):
 def test_crashing_example_keeps_the_points_before_the_crash(graded):
     """os._exit at the end of the Task 2 cell: Tasks 0 and 1 keep their points, Task 2 loses."""
     if "example_crash_kernel_dies" not in graded:
-        pytest.skip("submitted/ has no examples yet (mlpkit examples --update)")
+        pytest.skip("submitted/ has no examples yet (python -m devtools.examples --update)")
     result = graded["example_crash_kernel_dies"]
     assert "failed to execute" in result["status"], result["status"]
     scores = result["scores"]
@@ -228,7 +226,7 @@ def test_crashing_example_keeps_the_points_before_the_crash(graded):
 def test_hanging_example_times_out_and_keeps_every_autograded_point(graded):
     """The endless loop is in the student's free Task 4 cell, after every test."""
     if "example_hangs_infinite_loop" not in graded:
-        pytest.skip("submitted/ has no examples yet (mlpkit examples --update)")
+        pytest.skip("submitted/ has no examples yet (python -m devtools.examples --update)")
     result = graded["example_hangs_infinite_loop"]
     assert "failed to execute" in result["status"], result["status"]
     scores = result["scores"]
@@ -238,7 +236,7 @@ def test_hanging_example_times_out_and_keeps_every_autograded_point(graded):
 @pytest.mark.slow
 def test_example_full_solution_and_untouched_release_grade_as_named(graded):
     if "example_full_solution" not in graded:
-        pytest.skip("submitted/ has no examples yet (mlpkit examples --update)")
+        pytest.skip("submitted/ has no examples yet (python -m devtools.examples --update)")
     full = graded["example_full_solution"]["scores"]
     assert full and all(s == m for s, m in full.values()), _table(full)
     # Built from the committed release: a stale release would show up as edited test cells.
@@ -277,11 +275,10 @@ def test_release_has_no_solution_or_hidden_test_text():
 
 def _public_lines():
     """Lines the source shows outside its secret regions (given code, stubs, test cells)."""
-    from mlpkit.course import regions
     public = set()
     for cell in _source().cells:
         secret = {line.strip() for kind in ("solution", "hidden", "mark_scheme")
-                  for line in regions(cell.source, kind)}
+                  for line in notebook.regions(cell.source, kind)}
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution") and not secret:
             continue
@@ -292,18 +289,18 @@ def _public_lines():
 @needs_lab
 def test_leak_scan_catches_a_planted_hidden_test_line(tmp_path):
     """The release leak check fails when one hidden-test line is pasted into the release."""
-    from mlpkit.course import Course, read_notebook, regions, write_notebook
+    from mlpkit.course import Course
     from mlpkit.release import leak_check
     if not RELEASE_NB.is_file():
         pytest.skip("no release/ yet")
-    hidden = next(line for cell in _source().cells for line in regions(cell.source, "hidden")
+    hidden = next(line for cell in _source().cells for line in notebook.regions(cell.source, "hidden")
                   if len(line.strip()) > 30)
     planted = tmp_path / "release" / "mlp_lab"
     shutil.copytree(RELEASE_NB.parent, planted)
     assert not leak_check(Course(REPO), planted)
-    nb = read_notebook(planted / "mlp_lab.ipynb")
+    nb = notebook.read(planted / "mlp_lab.ipynb")
     nb.cells[-1].source += "\n" + hidden
-    write_notebook(nb, planted / "mlp_lab.ipynb")
+    notebook.write(nb, planted / "mlp_lab.ipynb")
     assert leak_check(Course(REPO), planted)
 
 

@@ -5,7 +5,7 @@ import nbformat.v4 as v4
 import pytest
 
 from conftest import make_submission
-from mlpkit.course import grade_id
+from mlpkit.notebook import grade_id
 from mlpkit.normalize import INVALID, MISSING, REPAIRED, TEST_EDITED, normalize
 
 

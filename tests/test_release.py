@@ -6,7 +6,10 @@ from nbformat.v4 import new_output
 
 from conftest import REPO, lab_exists
 from mlpkit.cli import main
-from mlpkit.course import Course, grade_id, read_notebook, secret_lines, write_notebook
+from mlpkit.course import Course
+from mlpkit.notebook import grade_id, secret_lines
+from mlpkit.notebook import read as read_notebook
+from mlpkit.notebook import write as write_notebook
 from mlpkit.release import leak_check
 
 

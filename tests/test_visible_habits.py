@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mlpkit import variants as V
+from devtools import variants as V
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = REPO / "source" / "mlp_lab"

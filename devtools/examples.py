@@ -1,16 +1,26 @@
-"""`mlpkit examples`: the example submissions under submitted/, named by what they show.
+"""The example submissions under submitted/, named by what they show (developer tooling).
 
-    mlpkit examples            # check submitted/ equals a fresh generation (exit 1 + diff summary)
-    mlpkit examples --update   # (re)write submitted/<student>/mlp_lab/mlp_lab.ipynb
+    python -m devtools.examples            # check submitted/ equals a fresh generation (exit 1 + diff summary)
+    python -m devtools.examples --update   # (re)write submitted/<student>/mlp_lab/mlp_lab.ipynb
+    python -m devtools.examples --course PATH ...   # another course root (default: this checkout)
 
+Run from the repository root (tests/test_examples.py checks submitted/ is current).
 Each example is the committed release notebook with every code solution cell filled with
-the source's reference solution (markers stripped, see mlpkit/variants.py), the model
+the source's reference solution (markers stripped, see devtools/variants.py), the model
 answers in the reflections, then one change. The typical buggy students reuse mutants
 from tests/variants/, so the mutation suite proves each of them loses points in its own
 cells only.
 """
+import argparse
 import difflib
 import sys
+from pathlib import Path
+
+from devtools.variants import build_submission, course_notebooks, load_variants, reference_solutions
+from mlpkit import notebook
+from mlpkit.course import Course
+
+REPO = Path(__file__).resolve().parents[1]
 
 CRASH_SOURCE = '''
 import os
@@ -47,13 +57,12 @@ EXAMPLES = {
 }
 
 
-def add_arguments(parser):
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devtools.examples", description=__doc__.splitlines()[0])
+    parser.add_argument("--course", type=Path, default=REPO, help="course root (default: this checkout)")
     parser.add_argument("--update", action="store_true",
                         help="rewrite the example submissions instead of checking them")
-
-
-def run(args) -> int:
-    from mlpkit.course import Course
+    args = parser.parse_args(argv)
     course = Course(args.course)
     if not course.release_nb_path.is_file():
         print(f"no release notebook at {course.release_nb_path}: run `mlpkit release` first",
@@ -69,7 +78,7 @@ def run(args) -> int:
         return 0
     problems = compare(course, fresh)
     if problems:
-        print("submitted/ differs from a fresh generation (run `mlpkit examples --update`):")
+        print("submitted/ differs from a fresh generation (run `python -m devtools.examples --update`):")
         for line in problems:
             print("  " + line)
         return 1
@@ -79,7 +88,6 @@ def run(args) -> int:
 
 def example_notebooks(course_root) -> dict:
     """student -> notebook (nbformat NotebookNode) for every example."""
-    from mlpkit.variants import build_submission, course_notebooks, load_variants
     release, source = course_notebooks(course_root)
     names = [spec for _, spec in EXAMPLES.values() if isinstance(spec, str)]
     variants = {v.name: v for v in load_variants(course_root, names)}
@@ -93,7 +101,6 @@ def example_notebooks(course_root) -> dict:
             cells = variants[spec].cells
         else:
             if references is None:
-                from mlpkit.variants import reference_solutions
                 references = reference_solutions(source)
             cells = {gid: references[gid].rstrip("\n") + "\n" + extra.lstrip("\n")
                      for gid, extra in spec.items() if gid in references}
@@ -108,8 +115,7 @@ def example_notebooks(course_root) -> dict:
 
 def generate(course_root) -> dict:
     """student -> the notebook file's text, exactly as --update writes it."""
-    import nbformat
-    return {student: nbformat.writes(nb) + "\n"
+    return {student: notebook.writes(nb) + "\n"
             for student, nb in example_notebooks(course_root).items()}
 
 
@@ -131,3 +137,7 @@ def compare(course, fresh) -> list:
         if student not in fresh:
             problems.append(f"not an example: submitted/{student} (remove it, or add it to EXAMPLES)")
     return problems
+
+
+if __name__ == "__main__":
+    sys.exit(main())

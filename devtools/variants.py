@@ -19,24 +19,27 @@ A submission is built from the RELEASE notebook: every code solution cell gets t
 reference solution taken from the SOURCE notebook (solution markers stripped), then the
 variant's cells are swapped in. `grade_variants` autogrades many submissions at once in a
 throw-away course and returns per-grade-cell scores. Used by tests/test_mutation.py,
-benchmarks/mutation_report.py and `mlpkit examples`.
+benchmarks/mutation_report.py and devtools/examples.py. Developer tooling: not part of
+the shipped `mlpkit` package (run from the repository root).
 """
 import copy
-import re
+import os
 import runpy
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ASSIGNMENT = "mlp_lab"
-NOTEBOOK = "mlp_lab.ipynb"
-VARIANTS_DIR = Path("tests") / "variants"
+from nbclient import NotebookClient
 
-_SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
-# nbgrader's mark scheme region in markdown (either marker style), removed from model answers.
-_MARK_SCHEME = re.compile(
-    r"^[ \t]*(###|===) BEGIN MARK SCHEME( ===)?[ \t]*$.*?^[ \t]*(###|===) END MARK SCHEME( ===)?[ \t]*\n?",
-    re.MULTILINE | re.DOTALL)
+from mlpkit import notebook
+from mlpkit.judge import judge_notebook, load_judges
+from mlpkit.reference import reference_observations
+from mlpkit.autograde import grade_all
+from mlpkit.course import ASSIGNMENT, Course
+from mlpkit.release import generate
+
+VARIANTS_DIR = Path("tests") / "variants"
 
 
 @dataclass(frozen=True)
@@ -95,34 +98,22 @@ def load_variants(course, names=None) -> list:
 
 # ---------------------------------------------------------------- notebooks
 
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def code_solution_ids(nb) -> list:
-    return [_nbgrader(c)["grade_id"] for c in nb.cells
-            if c.cell_type == "code" and _nbgrader(c).get("solution")]
-
-
-def autograded_ids(nb) -> list:
-    """grade_ids of the autograded test cells (code grade cells that are not solutions)."""
-    return [_nbgrader(c)["grade_id"] for c in nb.cells
-            if c.cell_type == "code" and _nbgrader(c).get("grade") and not _nbgrader(c).get("solution")]
+code_solution_ids = notebook.code_solution_ids
+autograded_ids = notebook.autograded_ids
 
 
 def reference_solutions(source_nb) -> dict:
-    """grade_id -> the source notebook's solution cell text with solution markers stripped."""
+    """grade_id -> the source notebook's solution cell text with solution markers stripped
+    (and, for markdown, the mark scheme removed: the model answer alone)."""
     refs = {}
     for cell in source_nb.cells:
-        meta = _nbgrader(cell)
-        if not meta.get("solution"):
+        if not notebook.is_solution(cell):
             continue
-        text = cell.source
         if cell.cell_type == "code":
-            text = _SOLUTION_MARKER.sub("", text)
+            text = notebook.strip_solution_markers(cell.source)
         else:
-            text = _SOLUTION_MARKER.sub("", _MARK_SCHEME.sub("", text)).strip() + "\n"
-        refs[meta["grade_id"]] = text
+            text = notebook.strip_solution_markers(notebook.strip_mark_scheme(cell.source)).strip() + "\n"
+        refs[notebook.grade_id(cell)] = text
     return refs
 
 
@@ -139,10 +130,9 @@ def build_submission(release_nb, source_nb, replacements=None, *, fill_markdown=
     refs = reference_solutions(source_nb)
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:
-        meta = _nbgrader(cell)
-        if not meta.get("solution"):
+        if not notebook.is_solution(cell):
             continue
-        gid = meta["grade_id"]
+        gid = notebook.grade_id(cell)
         if cell.cell_type == "code":
             cell.source = replacements.get(gid, refs[gid])
         elif fill_markdown:
@@ -151,8 +141,7 @@ def build_submission(release_nb, source_nb, replacements=None, *, fill_markdown=
 
 
 def course_notebooks(course):
-    """(release_nb, source_nb) of the course, read with nbformat."""
-    from mlpkit.course import Course
+    """(release_nb, source_nb) of the course."""
     course = Course(course)
     return course.release_notebook(), course.source_notebook()
 
@@ -161,8 +150,6 @@ def course_notebooks(course):
 
 def make_grading_course(course, workdir):
     """A throw-away course in `workdir`: the config, source/ and judges/ of `course`, release generated."""
-    from mlpkit.course import Course
-    from mlpkit.release import generate
     grading = Course(workdir)
     grading.root.mkdir(parents=True, exist_ok=True)
     shutil.copy2(Path(course) / "nbgrader_config.py", grading.config_file)
@@ -181,7 +168,6 @@ def grade_submissions(grading_course, students) -> dict:
     Returns student -> {"scores": {grade_id: (score, max_score)} of the autograded cells, or
     None if no grade was recorded; "status": the kit's status flags}.
     """
-    from mlpkit.autograde import grade_all
     autograded = set(autograded_ids(grading_course.source_notebook()))
     results = grade_all(grading_course, students=list(students), progress=False)
     out = {}
@@ -200,7 +186,6 @@ def grade_variants(course, variants, workdir, *, extra=None, references=False) -
     "untouched_release" and "source_notebook_as_submitted". Returns what `grade_submissions`
     returns, keyed by variant name and student.
     """
-    from mlpkit.course import write_notebook
     grading = make_grading_course(course, workdir)
     release, source = grading.release_notebook(), grading.source_notebook()
     submissions = {v.name: build_submission(release, source, v.cells) for v in variants}
@@ -209,7 +194,7 @@ def grade_variants(course, variants, workdir, *, extra=None, references=False) -
                            untouched_release=release, source_notebook_as_submitted=source)
     submissions.update(extra or {})
     for student, nb in submissions.items():
-        write_notebook(nb, grading.submission_path(student))
+        notebook.write(nb, grading.submission_path(student))
     return grade_submissions(grading, submissions)
 
 
@@ -220,19 +205,13 @@ def run_in_process(nb, workdir) -> dict:
     taken from the source first, as nbgrader's OverwriteCells does. No sandbox: only for our
     own trusted variants, never for student code; nbgrader's run stays the one that counts.
     """
-    import os
-    import tempfile
-    from nbclient import NotebookClient
-    from mlpkit.judge import judge_notebook, load_judges
-    from mlpkit.reference import reference_observations
     workdir = Path(workdir)
-    source = _read(workdir / NOTEBOOK)
+    source = notebook.read(workdir / f"{ASSIGNMENT}.ipynb")
     nb = copy.deepcopy(nb)
-    given = {_nbgrader(c)["grade_id"]: c.source for c in source.cells if _nbgrader(c).get("grade_id")}
+    given = {notebook.grade_id(c): c.source for c in source.cells if notebook.grade_id(c)}
     for cell in nb.cells:
-        meta = _nbgrader(cell)
-        if meta.get("locked") or (meta.get("grade") and not meta.get("solution")):
-            cell.source = given[meta["grade_id"]]
+        if notebook.is_locked(cell) or notebook.is_autograded_test(cell):
+            cell.source = given[notebook.grade_id(cell)]
     before = os.environ.get("NBGRADER_EXECUTION")
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     try:
@@ -240,22 +219,18 @@ def run_in_process(nb, workdir) -> dict:
             shutil.copytree(workdir, scratch, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb"))
             NotebookClient(nb, timeout=30, allow_errors=True, resources={"metadata": {"path": scratch}}).execute()
     finally:
-        os.environ.pop("NBGRADER_EXECUTION", None) if before is None else os.environ.update(NBGRADER_EXECUTION=before)
-    course = workdir.parents[1]
-    judge_notebook(nb, load_judges(course, ASSIGNMENT), reference_observations(workdir, NOTEBOOK))
+        if before is None:
+            os.environ.pop("NBGRADER_EXECUTION", None)
+        else:
+            os.environ["NBGRADER_EXECUTION"] = before
+    judge_notebook(nb, load_judges(workdir.parents[1], ASSIGNMENT), reference_observations(workdir, f"{ASSIGNMENT}.ipynb"))
     scores = {}
     for cell in nb.cells:
-        meta = _nbgrader(cell)
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+        if cell.cell_type == "code" and notebook.is_autograded_test(cell):
             failed = any(o.get("output_type") == "error" or o.get("name") == "stderr" for o in cell.outputs)
-            points = float(meta.get("points", 0))
-            scores[meta["grade_id"]] = (0.0 if failed else points, points)
+            points = float(cell.metadata["nbgrader"].get("points", 0))
+            scores[notebook.grade_id(cell)] = (0.0 if failed else points, points)
     return scores
-
-
-def _read(path):
-    import nbformat
-    return nbformat.read(path, as_version=4)
 
 
 def verdict(variant, scores) -> tuple:

@@ -1,0 +1,118 @@
+"""Record students in gradebook.db through nbgrader's own autograde (the only gradebook writer).
+
+Step 3 of the autograde pipeline (docs/design.md):
+
+    from mlpkit import record
+    record.sync_gradebook(course)                  # gradebook holds the current source's cells
+    api = record.grading_api(course, sandbox="auto")
+    record.record(course, api, result)             # NbGraderAPI.autograde for one student
+
+nbgrader's execute step (`SandboxedExecute`) finds the run of the parallel pass in the
+cache, so recording runs no student code when the parallel pass worked. Each notebook's
+grades are saved in one transaction (mlpkit/save_grades.py): a grader killed at any
+moment leaves each student's previous grades or the new ones, never a mix.
+"""
+import json
+import shutil
+from pathlib import Path
+
+from nbgrader.api import MissingEntry
+
+from mlpkit.course import NOTEBOOK, STAGED, run_api
+from mlpkit.release import generate
+
+
+def sync_gradebook(course):
+    """Make sure gradebook.db holds the current source notebook (cells, hidden tests).
+
+    nbgrader restores test cells from the gradebook, not from source/, so after a test
+    fix the gradebook must be refreshed. Regenerates into a scratch release folder
+    (.mlpkit-cache/release) so the committed release/ is untouched. True if it did.
+    """
+    if course.gradebook_in_sync() and _assignment_in_gradebook(course):
+        return False
+    generate(course, **{"CourseDirectory.release_directory": ".mlpkit-cache/release"})
+    return True
+
+
+def _assignment_in_gradebook(course):
+    with course.gradebook() as gb:
+        try:
+            gb.find_notebook(NOTEBOOK, course.assignment)
+            return True
+        except MissingEntry:
+            return False
+
+
+def gradebook_students(course):
+    """Student ids in gradebook.db (none when there is no gradebook yet)."""
+    if not course.gradebook_path.exists():
+        return set()
+    with course.gradebook() as gb:
+        return {s.id for s in gb.students}
+
+
+def grading_api(course, sandbox):
+    """NbGraderAPI that grades the staged copies, executing through the run cache."""
+    api = course.api(**{"CourseDirectory.submitted_directory": STAGED})
+    cfg = api.config
+    cfg.SandboxedExecute.cache_dir = str(course.cache_dir / "exec")
+    cfg.SandboxedExecute.sandbox = sandbox
+    api.update_config(cfg)
+    return api
+
+
+def record(course, api, res):
+    """nbgrader autograde for `res.student`; fills res.scores (raises when nbgrader fails)."""
+    report_dir = course.cache_dir / "reports" / res.student
+    api.config.SandboxedExecute.report_dir = str(report_dir)   # read by the app nbgrader creates
+    out = run_api(api, "autograde", course.assignment, res.student, force=True, create=True)
+    if not out.get("success"):
+        # nbgrader's own error is a generic "see the log"; the cause is in the log.
+        log = "\n".join((out.get("log") or "").strip().splitlines()[-40:])
+        raise RuntimeError(f"nbgrader autograde failed:\n{log}\n{out.get('error') or ''}")
+    _merge_execute_report(res, report_dir)
+    res.scores = read_scores(course, res.student)
+
+
+def _merge_execute_report(res, report_dir):
+    """The report SandboxedExecute wrote for the run nbgrader graded: a cache hit means it
+    graded exactly the pre-executed run; otherwise its own run's events are the ones that count."""
+    path = Path(report_dir) / f"{res.student}.exec.json"
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError):
+        res.notes.append("no execution report from nbgrader's execute step")
+        return
+    finally:
+        shutil.rmtree(report_dir, ignore_errors=True)
+    res.cached = bool(report.get("cached"))
+    if not res.cached:
+        res.executed = True
+        res.events = list(report.get("events", []))
+        res.sandboxed = report.get("sandboxed")
+        res.timings["notebook_seconds"] = report.get("seconds")
+
+
+def read_scores(course, student):
+    """{grade_id: {...}} for one student, read through nbgrader's Gradebook API."""
+    with course.gradebook() as gb:
+        nb = gb.find_submission_notebook(NOTEBOOK, course.assignment, student)
+        return {g.name: {"score": g.score, "max_score": g.max_score, "auto_score": g.auto_score,
+                         "manual_score": g.manual_score, "needs_manual_grade": bool(g.needs_manual_grade),
+                         "cell_type": g.cell.cell_type}
+                for g in nb.grades}
+
+
+def drop_partial_submission(course, student):
+    """After a failed recording, leave no submission whose grades were never written."""
+    try:
+        with course.gradebook() as gb:
+            try:
+                sub = gb.find_submission(course.assignment, student)
+            except MissingEntry:
+                return
+            if all(g.auto_score is None and g.manual_score is None for nb in sub.notebooks for g in nb.grades):
+                gb.remove_submission(course.assignment, student)
+    except Exception:  # best effort: the error is already recorded
+        pass

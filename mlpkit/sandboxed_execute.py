@@ -1,0 +1,54 @@
+"""SandboxedExecute: nbgrader's execute step, run in mlpkit's sandbox with the course's limits.
+
+nbgrader_config.py puts it in place of nbgrader's Execute, so every converter nbgrader
+runs with the course's config (`nbgrader autograde`, the formgrader's buttons,
+`mlpkit autograde`) executes student code sandboxed, limited and through the cache:
+
+    c.Autograde.autograde_preprocessors = ["mlpkit.sandboxed_execute.SandboxedExecute", ...]
+    c.GradingLimits.cell_timeout = 15            # the limits (mlpkit/limits.py)
+    c.SandboxedExecute.sandbox = "require"       # refuse to run unsandboxed
+
+Runs `mlpkit.execute.run_notebook_cached`; the run's report goes to
+`<report_dir>/<student>.exec.json` (read back by mlpkit/record.py) and to
+`resources["mlpkit"]["execution"]`.
+"""
+import json
+import os
+from pathlib import Path
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Enum, Unicode, default
+
+from mlpkit.execute import SANDBOX_MODES, run_notebook_cached
+from mlpkit.limits import GradingLimits
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """nbgrader's execute step, run in mlpkit's sandbox (see mlpkit/execute.py)."""
+
+    sandbox = Enum(SANDBOX_MODES, "auto", help='"auto", "require" or "off" (see docs/sandbox.md).').tag(config=True)
+    cache_dir = Unicode(help="Folder of cached runs (default: $MLPKIT_CACHE_DIR; empty: no cache).").tag(config=True)
+    report_dir = Unicode(help="Folder for <student>.exec.json reports (default: $MLPKIT_REPORT_DIR).").tag(config=True)
+
+    @default("cache_dir")
+    def _default_cache_dir(self):
+        return os.environ.get("MLPKIT_CACHE_DIR", "")
+
+    @default("report_dir")
+    def _default_report_dir(self):
+        return os.environ.get("MLPKIT_REPORT_DIR", "")
+
+    def preprocess(self, nb, resources):
+        workdir = resources.get("metadata", {}).get("path") or os.getcwd()
+        student = resources.get("nbgrader", {}).get("student") or "unknown"
+        executed, report = run_notebook_cached(nb, workdir, self.cache_dir or None,
+                                               limits=GradingLimits(parent=self), sandbox=self.sandbox)
+        for event in report["events"]:
+            if event["kind"] != "error":
+                self.log.warning("%s: cell %s: %s: %s", student, event["cell"], event["kind"], event["message"])
+        if self.report_dir:
+            folder = Path(self.report_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{student}.exec.json").write_text(json.dumps(report, indent=1))
+        resources.setdefault("mlpkit", {})["execution"] = report
+        return executed, resources

@@ -1,0 +1,37 @@
+"""AtomicSaveAutoGrades: nbgrader's SaveAutoGrades, with all grades of a notebook in ONE transaction.
+
+nbgrader_config.py puts it in place of nbgrader's SaveAutoGrades:
+
+    c.Autograde.autograde_preprocessors = [..., "mlpkit.save_grades.AtomicSaveAutoGrades", ...]
+
+Stock SaveAutoGrades commits after every cell, so a crash mid-notebook leaves some
+grades new and some old. Here the per-cell commits become flushes and the notebook
+commits once at the end, or rolls back on any error: a killed grader leaves the
+notebook's previous grades, never a mix (SQLite's journal makes the commit atomic).
+"""
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
+
+
+class AtomicSaveAutoGrades(SaveAutoGrades):
+    """SaveAutoGrades in one transaction per notebook."""
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.student_id = resources["nbgrader"]["student"]
+        self.db_url = resources["nbgrader"]["db_url"]
+        self.gradebook = Gradebook(self.db_url)
+        with self.gradebook:
+            session = self.gradebook.db
+            real_commit = session.commit
+            session.commit = session.flush   # SaveAutoGrades commits per cell; stage them instead
+            try:
+                nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.commit = real_commit
+            session.commit()
+        return nb, resources
