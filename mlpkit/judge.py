@@ -50,8 +50,10 @@ def verdict(cell, judges, references):
         seen = observations_of(cell)
     except ObservationError as error:
         return False, str(error)
-    if seen.get("error"):
-        return False, str(seen["error"])[:4000]
+    if seen.get("error"):  # the student's code raised inside the probe: say so, and why if the judges can tell
+        explain = getattr(judges, "explain_error", None)
+        cause = explain(grade_id, str(seen["error"])) if explain else None
+        return False, str(seen["error"])[:4000] + (f"\nLikely cause: {cause}" if cause else "")
     expected = decode(references[grade_id]["values"], [10**9])
     try:
         getattr(judges, grade_id)(seen, expected)

@@ -9,7 +9,8 @@ lists shaped like `weights` and `biases`.
 - comparing: `rel_error`, `assert_close`, `finite_differences`, `assert_gradients_match`;
 - seeded inputs: `make_parameters`, `make_batch`, `make_gradients`, `make_digits` (the grader
   rebuilds the same inputs from the same seeds, outside your kernel);
-- stand-ins: `set_parameters`, `stub_backprop`, `stub_masks`, `parameter_snapshot`;
+- stand-ins: `set_parameters`, `stub_backprop`, `stub_masks`, `parameter_snapshot`, `small_net`
+  (a [2, 1] network to follow by hand), `run_optimiser` (seeded steps of an optimiser);
 - grading: `probe(grade_id, observe)` runs a hidden test's probe and hands what it saw to
   the grader as a cell output of the type `OBSERVATIONS_MIME`; the grader, not the kernel,
   decides pass or fail (docs/sandbox.md of the course kit);
@@ -29,8 +30,8 @@ import numpy as np
 __all__ = ["rel_error", "assert_close", "finite_differences", "assert_gradients_match",
            "check_gradient_structure", "check_parameter_shapes",
            "make_parameters", "make_batch", "make_gradients", "make_digits", "set_parameters",
-           "stub_backprop", "stub_masks", "parameter_snapshot", "probe", "recorded_softmax",
-           "lazy_module"]
+           "stub_backprop", "stub_masks", "parameter_snapshot", "small_net", "x_small", "y_small",
+           "run_optimiser", "probe", "recorded_softmax", "lazy_module"]
 
 OBSERVATIONS_MIME = "application/vnd.mlp-lab.observations+json"
 
@@ -225,6 +226,34 @@ def stub_masks(net, masks):
 
     net.dropout_mask = dropout_mask
     return shapes
+
+
+def small_net(network_class, **hyperparameters):
+    """A network_class([2, 1], **hyperparameters) with W = [[2, -1]], b = [1] whose backprop always
+    returns grads_w = [[0.5, 0.5]], grads_b = [0.25]: small enough to follow by hand.
+    Returns (net, calls), calls being the list of backprop calls. Step it with x_small, y_small."""
+    net = network_class([2, 1], **hyperparameters)
+    set_parameters(net, [np.array([[2.0, -1.0]])], [np.array([1.0])])
+    calls = stub_backprop(net, [([np.array([[0.5, 0.5]])], [np.array([0.25])])])
+    return net, calls
+
+
+x_small, y_small = np.zeros((1, 2)), np.zeros((1, 1))  # a batch for small_net: its backprop ignores it
+
+
+def run_optimiser(net, sizes, seed, steps, learning_rate, gradients=None):
+    """Give net seeded parameters and a stand-in backprop (seeded gradients unless given), take
+    `steps` learning steps and return what a check needs: the start, the gradients, every step."""
+    start = make_parameters(sizes, seed)
+    gradients = gradients or make_gradients(sizes, steps, seed)
+    set_parameters(net, start[0], start[1])
+    stub_backprop(net, gradients)
+    x, y = make_batch(sizes, 2, seed)
+    trajectory = []
+    for _ in range(steps):
+        net.learning_step(x, y, learning_rate=learning_rate)
+        trajectory.append(parameter_snapshot(net))
+    return {"start": start, "gradients": gradients, "trajectory": trajectory}
 
 
 def parameter_snapshot(net):
