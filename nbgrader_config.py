@@ -30,3 +30,21 @@ c.Autograde.autograde_preprocessors = [
 # 15 s: the whole lab runs in about 5 s in grading mode; a hang should not cost 30 s.
 c.SandboxedExecute.timeout = 15
 c.SandboxedExecute.notebook_timeout = 180
+
+# Feedback is what students receive: the kit's scrubber runs first on every path that
+# writes it (`nbgrader generate_feedback`, the formgrader's button, `mlpkit feedback`),
+# because stock nbgrader shows hidden tests and full tracebacks in feedback.
+c.GenerateFeedback.preprocessors = [
+    "mlpkit.preprocessors.scrub_feedback.ScrubFeedback",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# A course-local exchange, so release/collect work out of the box and the formgrader
+# shows the assignment as released; `mlpkit release` creates it. On JupyterHub point it
+# at a folder shared by instructors and students (docs/instructor.md).
+c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
+
+# The due date `mlpkit release` records in the gradebook (nbgrader's late flags and
+# penalties use it); a format nbgrader.utils.parse_utc reads, or "" for none.
+c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"

@@ -1,0 +1,13 @@
+"""nbgrader preprocessors of the kit, one per module, named in nbgrader_config.py.
+
+- `scrub_feedback.ScrubFeedback`: first step of nbgrader's GenerateFeedback; removes
+  hidden tests, instructor solutions, mark schemes, traceback lines and TA-only cells
+  from what students receive (`nbgrader generate_feedback`, the formgrader's button
+  and `mlpkit feedback` all run it).
+- `bonus_extra_credit.BonusAsExtraCredit`: Autograde step; Task 3 points become
+  nbgrader extra credit, so nbgrader's totals are out of the core points.
+- `ta_view.GraftStudentRuns`: Autograde step; the student's own experiment outputs
+  and the mark scheme, for the TA, in the autograded notebook.
+
+Not a command: nbgrader builds these from the dotted names in the config.
+"""
