@@ -9,10 +9,11 @@ assignment, its cells and hidden tests in gradebook.db, with the due date of
 `c.AssignmentSchedule.duedate`), strips outputs and execution counts, then
 compares every line of release/ against the source notebook's solution,
 hidden-test and mark-scheme regions and model answers. Any surviving marker or
-non-trivial secret line fails loudly, naming the cell. Only a leak-free release
-is published with nbgrader's release_assignment to the exchange of the config
-(`c.Exchange.root`, course-local by default), which is what makes the formgrader
-show the assignment as "released" rather than "draft".
+non-trivial secret line fails loudly, naming the cell. The course's `roster.csv`
+(names for the formgrader, see mlpkit/collect.py) is recorded too. Only a
+leak-free release is published, with nbgrader's release_assignment, to the
+exchange of the config (`c.Exchange.root`, course-local by default): that is what
+makes the formgrader show the assignment as "released" rather than "draft".
 """
 import sys
 import tempfile
@@ -86,7 +87,18 @@ def release(course, publish=True):
     leaks = leak_check(course)
     if leaks:
         raise ReleaseError("the release leaks instructor material:\n" + "\n".join(f"  {x}" for x in leaks))
+    register_roster(course)
     return publish_to_exchange(course) if publish else None
+
+
+def register_roster(course):
+    """The course's roster.csv (if any) into the gradebook, so the formgrader shows names."""
+    from mlpkit.collect import default_roster, import_roster
+    roster = default_roster(course)
+    try:
+        return import_roster(course, roster) if roster else {}
+    except CourseError as exc:
+        raise ReleaseError(str(exc)) from None
 
 
 def generate(course, **overrides):

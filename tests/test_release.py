@@ -104,3 +104,19 @@ def test_an_unreadable_due_date_is_a_clear_error(toy_course, capsys):
         f.write('\nc.AssignmentSchedule.duedate = "next friday-ish"\n')
     assert main(["--course", str(toy_course.root), "release"]) == 1
     assert "c.AssignmentSchedule.duedate = 'next friday-ish' is not a date" in capsys.readouterr().err
+
+
+def test_release_records_the_course_roster(toy_course):
+    from mlpkit.release import release
+    (toy_course.root / "roster.csv").write_text("id,first_name,last_name,email\nzoe,Zoe,Kravitz,\n")
+    release(toy_course)
+    with toy_course.gradebook() as gb:
+        assert [(s.id, s.first_name, s.last_name) for s in gb.students] == [("zoe", "Zoe", "Kravitz")]
+
+
+def test_the_repo_roster_names_every_example_submission():
+    from mlpkit.collect import read_roster
+    roster = read_roster(REPO / "roster.csv")
+    examples = sorted(p.name for p in (REPO / "submitted").iterdir() if p.is_dir())
+    assert sorted(roster) == examples
+    assert all(info["first_name"] and info["last_name"] for info in roster.values())
