@@ -48,3 +48,10 @@ c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
 # The due date `mlpkit release` records in the gradebook (nbgrader's late flags and
 # penalties use it); a format nbgrader.utils.parse_utc reads, or "" for none.
 c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"
+
+# Task 3 is a bonus: nbgrader records its points as extra credit, so its totals are out of
+# the core points (mlpkit/preprocessors/bonus_extra_credit.py). Runs right after the
+# grades are saved; added here rather than in the list above so that list stays as it is.
+_steps = c.Autograde.autograde_preprocessors
+_steps.insert(_steps.index("mlpkit.course.AtomicSaveAutoGrades") + 1,
+              "mlpkit.preprocessors.bonus_extra_credit.BonusAsExtraCredit")

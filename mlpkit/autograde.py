@@ -494,9 +494,11 @@ def _merge_execute_reports(res, report_dir):
 
 def read_scores(course, student):
     """{grade_id: {...}} for one student, read through nbgrader's Gradebook API."""
+    from mlpkit.preprocessors.bonus_extra_credit import bonus_points
+    full = bonus_points(course.source_notebook())   # bonus cells are extra credit: max 0 in the gradebook
     with course.gradebook() as gb:
         nb = gb.find_submission_notebook(NOTEBOOK, course.assignment, student)
-        return {g.name: {"score": g.score, "max_score": g.max_score, "auto_score": g.auto_score,
+        return {g.name: {"score": g.score, "max_score": full.get(g.name, g.max_score), "auto_score": g.auto_score,
                          "manual_score": g.manual_score, "needs_manual_grade": bool(g.needs_manual_grade),
                          "cell_type": g.cell.cell_type}
                 for g in nb.grades}

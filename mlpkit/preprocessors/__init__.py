@@ -11,3 +11,19 @@
 
 Not a command: nbgrader builds these from the dotted names in the config.
 """
+
+
+def course_root(preprocessor):
+    """The course root of the nbgrader converter running `preprocessor`.
+
+    nbgrader builds preprocessors with the exporter as parent, whose parent is the
+    converter holding the CourseDirectory; converters run from the course root.
+    """
+    import os
+    parent = preprocessor.parent
+    while parent is not None:
+        coursedir = getattr(parent, "coursedir", None)
+        if coursedir is not None:
+            return coursedir.root
+        parent = getattr(parent, "parent", None)
+    return os.getcwd()

@@ -25,6 +25,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from mlpkit.course import Course, grade_id, is_locked, secret_lines
+from mlpkit.preprocessors import course_root
 
 REDACTED = "[line hidden: it shows the instructor's tests or solution]"
 ENV_LINE = re.compile(r"^\s*[A-Z_][A-Z0-9_]*=\S|environ\(\{|'(PATH|HOME|USER|VIRTUAL_ENV)': '")
@@ -90,15 +91,7 @@ class ScrubFeedback(NbGraderPreprocessor):
         return Scrubber(Course(self._root())).scrub(nb), resources
 
     def _root(self):
-        if self.course_root:
-            return self.course_root
-        parent = self.parent
-        while parent is not None:       # preprocessor -> exporter -> GenerateFeedback converter
-            coursedir = getattr(parent, "coursedir", None)
-            if coursedir is not None:
-                return coursedir.root
-            parent = getattr(parent, "parent", None)
-        return os.getcwd()              # BaseConverter.start() runs from the course root
+        return self.course_root or course_root(self)
 
 
 def _joined(value):
