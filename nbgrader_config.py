@@ -36,6 +36,8 @@ c.SandboxedExecute.notebook_timeout = 180
 # because stock nbgrader shows hidden tests and full tracebacks in feedback.
 c.GenerateFeedback.preprocessors = [
     "mlpkit.preprocessors.scrub_feedback.ScrubFeedback",
+    # First cell: core and bonus points, as grades.csv has them.
+    "mlpkit.preprocessors.score_summary.ScoreSummary",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
@@ -55,3 +57,10 @@ c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"
 _steps = c.Autograde.autograde_preprocessors
 _steps.insert(_steps.index("mlpkit.course.AtomicSaveAutoGrades") + 1,
               "mlpkit.preprocessors.bonus_extra_credit.BonusAsExtraCredit")
+
+# The TA's view in the formgrader: the student's own experiment outputs (grading mode
+# reruns them on a tiny budget) and the mark scheme beside each reflection, TA-only
+# (mlpkit/preprocessors/ta_view.py; ScrubFeedback removes TA-only cells). Right after
+# the execution step.
+_steps.insert(_steps.index("mlpkit.execute.SandboxedExecute") + 1,
+              "mlpkit.preprocessors.ta_view.GraftStudentRuns")

@@ -264,6 +264,9 @@ def test_a_manual_score_typed_in_the_formgrader_reaches_grades_csv(formgrader, s
         time.sleep(0.5)
     score.scroll_into_view_if_needed()
     shot(page, "formgrader_manual_score")
+    # The TA sees the mark scheme right below the answer (mlpkit/preprocessors/ta_view.py).
+    scheme = page.locator(".text_cell_render", has_text="Mark scheme (TA only").first
+    assert "task1_reflection" in scheme.inner_text()
     assert main(["--course", str(course.root), "grades"]) == 0
     row = pd.read_csv(course.root / "grades.csv").set_index("student").loc["full_solution"]
     assert row["task1_reflection"] == 1.5

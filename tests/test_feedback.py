@@ -182,3 +182,19 @@ def test_scrubbed_notebook_holds_no_secret_line(shared_toy_course):
     for line, owner in secrets.items():
         if owner not in owners_shown:
             assert line not in text, line
+
+
+@pytest.mark.slow
+def test_feedback_tells_the_same_score_story_as_grades_csv(feedback_class):
+    import re
+    from mlpkit.grades import collect_scores
+    course, _, _ = feedback_class
+    table = collect_scores(course).set_index("student")
+    for student in ("full", "buggy_softmax"):
+        row = table.loc[student]
+        page = _page_text(course.feedback_path(student))
+        assert (f"Score: {row.core_total:g} / {row.core_max:g} core points, plus "
+                f"{row.bonus_total:g} / {row.bonus_max:g} bonus points (Task 3)") in page, student
+        # nbgrader's own header: core + bonus (extra credit) out of the core points.
+        header = re.search(r"mlp_lab \(Score: ([\d.]+) / ([\d.]+)\)", page)
+        assert (float(header[1]), float(header[2])) == (row.total, row.core_max), student

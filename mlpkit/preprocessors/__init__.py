@@ -4,6 +4,8 @@
   hidden tests, instructor solutions, mark schemes, traceback lines and TA-only cells
   from what students receive (`nbgrader generate_feedback`, the formgrader's button
   and `mlpkit feedback` all run it).
+- `score_summary.ScoreSummary`: GenerateFeedback step; a first cell with the core and
+  bonus points, as grades.csv has them.
 - `bonus_extra_credit.BonusAsExtraCredit`: Autograde step; Task 3 points become
   nbgrader extra credit, so nbgrader's totals are out of the core points.
 - `ta_view.GraftStudentRuns`: Autograde step; the student's own experiment outputs

@@ -33,8 +33,10 @@ IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
 
 
 def is_ta_only(cell):
-    """Cells the kit adds for TAs only (never shown to students)."""
-    return bool(cell.get("metadata", {}).get("mlpkit", {}).get("ta_only"))
+    """Cells the kit adds for TAs only (never shown to students): by metadata, or by their
+    heading should some tool have dropped the metadata."""
+    from mlpkit.preprocessors.ta_view import TA_ONLY_HEADING
+    return bool(cell.get("metadata", {}).get("mlpkit", {}).get("ta_only")) or TA_ONLY_HEADING in cell.source
 
 
 class Scrubber:
