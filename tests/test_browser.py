@@ -239,6 +239,7 @@ def test_formgrader_shows_names_and_timestamps(formgrader, server):
     page.goto(f"{server['base']}/formgrader/manage_submissions/mlp_lab")
     row = page.locator("tr", has_text="full_solution").first
     row.wait_for(timeout=30_000)
+    shot(page, "formgrader_submissions")
     text = row.inner_text()
     assert "Lovelace, Ada" in text, text
     assert "None" not in text, text          # neither "None, None" nor a None timestamp

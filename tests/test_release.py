@@ -120,3 +120,22 @@ def test_the_repo_roster_names_every_example_submission():
     examples = sorted(p.name for p in (REPO / "submitted").iterdir() if p.is_dir())
     assert sorted(roster) == examples
     assert all(info["first_name"] and info["last_name"] for info in roster.values())
+
+
+def test_the_student_hub_config_names_real_nbgrader_plugins_and_extensions():
+    # A typo there would silently leave the instructor tools visible to students.
+    import importlib
+    import json
+    import sys
+    from pathlib import Path
+    folder = REPO / "docs" / "jupyterhub" / "student"
+    plugins = json.loads((folder / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    bundle = "".join(p.read_text(errors="replace") for p in
+                     (Path(sys.prefix) / "share/jupyter/labextensions/@jupyter/nbgrader/static").glob("*.js"))
+    assert plugins and all(f'"{name}"' in bundle for name in plugins), plugins
+    assert '"@jupyter/nbgrader:validate-assignment"' in bundle and \
+        "@jupyter/nbgrader:validate-assignment" not in plugins        # students keep Validate
+    server = json.loads((folder / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    for module in server:
+        importlib.import_module(module)
+    assert "nbgrader.server_extensions.validate_assignment" not in server
