@@ -57,6 +57,8 @@ c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"
 _steps = c.Autograde.autograde_preprocessors
 _steps.insert(_steps.index("mlpkit.course.AtomicSaveAutoGrades") + 1,
               "mlpkit.preprocessors.bonus_extra_credit.BonusAsExtraCredit")
+# ... and from generate_assignment on (mlpkit release, the formgrader's Generate button).
+c.GenerateAssignment.post_convert_hook = "mlpkit.preprocessors.bonus_extra_credit.after_generate_assignment"
 
 # The TA's view in the formgrader: the student's own experiment outputs (grading mode
 # reruns them on a tiny budget) and the mark scheme beside each reflection, TA-only

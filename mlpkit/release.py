@@ -110,17 +110,7 @@ def generate(course, **overrides):
         log = "\n".join((result.get("log") or "").strip().splitlines()[-30:])
         raise ReleaseError(f"nbgrader generate_assignment failed:\n{log}\n{result.get('error') or ''}")
     record_duedate(course)
-    bonus_as_extra_credit(course)
     course.mark_gradebook_synced()
-
-
-def bonus_as_extra_credit(course):
-    """Task 3 counts nothing towards nbgrader's maximum (mlpkit/preprocessors/bonus_extra_credit.py)."""
-    from mlpkit.course import NOTEBOOK
-    from mlpkit.preprocessors.bonus_extra_credit import bonus_points, zero_bonus_maxima
-    with course.gradebook() as gb:
-        zero_bonus_maxima(gb, NOTEBOOK, course.assignment, bonus_points(course.source_notebook()))
-        gb.db.commit()
 
 
 def record_duedate(course):

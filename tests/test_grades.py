@@ -84,6 +84,15 @@ def _nbgrader_totals(course, student):
     return row["score"], row["max_score"]
 
 
+def test_generate_assignment_alone_already_counts_the_bonus_as_extra_credit(toy_course):
+    # The formgrader's Generate button runs nbgrader's generate_assignment with the config.
+    from mlpkit.course import run_api
+    assert run_api(toy_course.api(), "generate_assignment", "mlp_lab", force=True, create=True)["success"]
+    with toy_course.gradebook() as gb:
+        assert gb.find_grade_cell("task3_augment_shape", "mlp_lab", "mlp_lab").max_score == 0
+        assert gb.find_grade_cell("task0_softmax_axis", "mlp_lab", "mlp_lab").max_score == 1
+
+
 def test_the_bonus_is_nbgrader_extra_credit_and_every_view_agrees(graded_class, table):
     course, _ = graded_class
     with course.gradebook() as gb:
@@ -104,10 +113,9 @@ def graded_without_the_bonus_step(tmp_path_factory):
     course = new_course(tmp_path_factory.mktemp("stock-bonus") / "course")
     with open(course.config_file, "a") as f:
         f.write("\n_steps.remove('mlpkit.preprocessors.bonus_extra_credit.BonusAsExtraCredit')\n"
-                "c.Autograde.autograde_preprocessors = _steps\n")
-    with pytest.MonkeyPatch.context() as mp:   # the gradebook as stock generate_assignment leaves it
-        mp.setattr("mlpkit.release.bonus_as_extra_credit", lambda course: None)
-        released(course)
+                "c.Autograde.autograde_preprocessors = _steps\n"
+                "c.GenerateAssignment.post_convert_hook = None\n")
+    released(course)
     make_submission(course, "full", toy_answers(course))
     grade_all(course, jobs=1, progress=False)
     return course

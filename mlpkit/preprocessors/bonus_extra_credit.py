@@ -10,8 +10,10 @@ credit)", and `mlpkit grades` the same numbers split into core and bonus columns
 full points of a bonus cell are those of the source notebook (the gradebook's are 0).
 
 nbgrader_config.py puts it in `c.Autograde.autograde_preprocessors` right after
-the grades are saved; `mlpkit release` sets the maxima to 0 as soon as the cells are in
-the gradebook. Python:
+the grades are saved, and `after_generate_assignment` in
+`c.GenerateAssignment.post_convert_hook`, which sets the maxima to 0 as soon as
+generate_assignment has put the cells in the gradebook (`mlpkit release`, the
+formgrader's Generate button, `nbgrader generate_assignment`). Python:
 
     bonus_points(course.source_notebook())   # {grade_id: full points} of the bonus tests
 """
@@ -49,6 +51,20 @@ def zero_bonus_maxima(gb, notebook, assignment, points):
         meta = {"grade": True, "solution": False, "locked": source_cell.locked, "grade_id": gid, "points": 0.0}
         source_cell.checksum = compute_checksum(from_dict(
             {"cell_type": source_cell.cell_type, "source": source_cell.source, "metadata": {"nbgrader": meta}}))
+
+
+def after_generate_assignment(assignment, student, notebooks):
+    """GenerateAssignment's post-convert hook: bonus maxima to 0 for the generated notebooks.
+    nbgrader runs converters, and so this hook, from the course root."""
+    import os
+    from pathlib import Path
+    from mlpkit.course import Course
+    course = Course(os.getcwd(), assignment)
+    points = bonus_points(course.source_notebook())
+    with course.gradebook() as gb:
+        for notebook in notebooks:
+            zero_bonus_maxima(gb, Path(notebook).stem, assignment, points)
+        gb.db.commit()
 
 
 class BonusAsExtraCredit(NbGraderPreprocessor):
