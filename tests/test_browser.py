@@ -77,7 +77,10 @@ def course(tmp_path_factory):
     from mlpkit.collect import collect, import_roster
     from mlpkit.release import release
     course = new_course(tmp_path_factory.mktemp("browser") / "course", source="real")
-    shutil.copy2(REPO / "roster.csv", course.root / "roster.csv")
+    # The repo's roster, cut to the students here (the others would be graded "missing").
+    rows = (REPO / "roster.csv").read_text().splitlines()
+    (course.root / "roster.csv").write_text("\n".join([rows[0]] + [r for r in rows[1:]
+                                                                 if r.split(",")[0] in STUDENTS]) + "\n")
     inbox = course.root.parent / "inbox"
     for student in STUDENTS:
         shutil.copytree(REPO / "submitted" / student, inbox / student)
@@ -106,6 +109,10 @@ def server(course, tmp_path_factory):
                # No network here: the student's full runs use the committed subset.
                MLP_LAB_SUBSET="1")
     env.pop("NBGRADER_EXECUTION", None)
+    # No "get notified about Jupyter news?" toast over the screenshots.
+    settings = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
     log = open(home / "jupyter.log", "w")
     proc = subprocess.Popen(
         # --allow-root: CI runs as root.
@@ -255,14 +262,22 @@ def test_a_manual_score_typed_in_the_formgrader_reaches_grades_csv(formgrader, s
     page.goto(f"{server['base']}/formgrader/submissions/{submission_id}/")
     score = page.locator("input.score#task1_reflection")
     score.wait_for(timeout=30_000)
-    score.fill("1.5")
-    score.press("Tab")                       # the formgrader saves on change
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        with course.gradebook() as gb:
-            if gb.find_grade("task1_reflection", "mlp_lab", "mlp_lab", "full_solution").manual_score == 1.5:
-                break
-        time.sleep(0.5)
+    # The page fills the score boxes from the gradebook once its scripts have loaded it (the
+    # placeholders appear then); a score typed before that is overwritten.
+    page.wait_for_function("() => { const box = document.getElementById('task1_reflection_extra_credit');"
+                           " return box && box.getAttribute('placeholder') !== null; }", timeout=60_000)
+    saved = False
+    for _ in range(3):
+        score.fill("1.5")
+        score.press("Tab")                   # the formgrader saves on change
+        deadline = time.time() + 20
+        while not saved and time.time() < deadline:
+            with course.gradebook() as gb:
+                saved = gb.find_grade("task1_reflection", "mlp_lab", "mlp_lab", "full_solution").manual_score == 1.5
+            time.sleep(0.5)
+        if saved:
+            break
+    assert saved, "the score typed in the formgrader never reached the gradebook"
     score.scroll_into_view_if_needed()
     shot(page, "formgrader_manual_score")
     # The TA sees the mark scheme right below the answer (mlpkit/preprocessors/ta_view.py).
@@ -271,6 +286,32 @@ def test_a_manual_score_typed_in_the_formgrader_reaches_grades_csv(formgrader, s
     assert main(["--course", str(course.root), "grades"]) == 0
     row = pd.read_csv(course.root / "grades.csv").set_index("student").loc["full_solution"]
     assert row["task1_reflection"] == 1.5
+
+
+def test_the_formgraders_autograde_button_keeps_the_kits_steps(formgrader, server, course):
+    # nbgrader's own Autograde with the course config: sandboxed execution, the TA view and
+    # the bonus as extra credit, exactly as `mlpkit autograde` records them.
+    from mlpkit.course import is_graded, nbgrader_meta, read_notebook
+    from mlpkit.preprocessors.bonus_extra_credit import bonus_points
+    from mlpkit.preprocessors.ta_view import TA_ONLY_HEADING
+    source = course.source_notebook()
+    page = formgrader
+    page.goto(f"{server['base']}/formgrader/manage_submissions/mlp_lab")
+    row = page.locator("tr", has_text="untouched_release").first
+    row.wait_for(timeout=30_000)
+    course.autograded_path("untouched_release").unlink()
+    row.locator(".autograde a").click()
+    page.locator("#success-modal, #error-modal").wait_for(timeout=300_000)
+    assert page.locator("#success-modal").count() == 1, page.locator(".modal").inner_text()
+    page.locator(".modal button").last.click()
+    cells = read_notebook(course.autograded_path("untouched_release")).cells
+    assert any(TA_ONLY_HEADING in c.source for c in cells)
+    with course.gradebook() as gb:
+        submission = gb.find_submission_notebook("mlp_lab", "mlp_lab", "untouched_release")
+        bonus = [g for g in submission.grades if g.name.startswith("task3_")]
+        assert bonus and all(g.max_score == 0 and g.extra_credit == 0 for g in bonus)
+        all_points = sum(float(nbgrader_meta(c).get("points") or 0) for c in source.cells if is_graded(c))
+        assert submission.max_score == all_points - sum(bonus_points(source).values())
 
 
 def _never_shown_lines(course, student):
