@@ -198,3 +198,9 @@ def test_feedback_tells_the_same_score_story_as_grades_csv(feedback_class):
         # nbgrader's own header: core + bonus (extra credit) out of the core points.
         header = re.search(r"mlp_lab \(Score: ([\d.]+) / ([\d.]+)\)", page)
         assert (float(header[1]), float(header[2])) == (row.total, row.core_max), student
+
+
+def test_without_a_release_notebook_the_scrubber_refuses_rather_than_leaks(toy_course):
+    from mlpkit.preprocessors.scrub_feedback import Scrubber
+    with pytest.raises(FileNotFoundError, match="run `mlpkit release` first"):
+        Scrubber(toy_course)

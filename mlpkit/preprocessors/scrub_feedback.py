@@ -39,11 +39,22 @@ def is_ta_only(cell):
     return bool(cell.get("metadata", {}).get("mlpkit", {}).get("ta_only")) or TA_ONLY_HEADING in cell.source
 
 
+def release_notebook(course):
+    """The student version whose visible tests feedback shows; without one, no feedback at all
+    (failing closed: the autograded notebook's test cells hold the hidden tests)."""
+    from mlpkit.course import read_notebook
+    for path in (course.release_nb_path, course.cache_dir / "release" / course.assignment / course.release_nb_path.name):
+        if path.is_file():
+            return read_notebook(path)
+    raise FileNotFoundError(f"no release notebook at {course.release_nb_path}, so feedback cannot show "
+                            "only the visible tests: run `mlpkit release` first")
+
+
 class Scrubber:
     """Rewrites an autograded notebook so feedback shows nothing of the instructor's material."""
 
     def __init__(self, course):
-        self.release_cells = {grade_id(c): c for c in course.release_notebook().cells if grade_id(c)}
+        self.release_cells = {grade_id(c): c for c in release_notebook(course).cells if grade_id(c)}
         self.secrets = list(secret_lines(course.source_notebook()))
         # Instructor paths and the grader's own environment values must not show.
         self.paths = [str(course.root)] + [os.environ[k] for k in ("PATH", "HOME", "VIRTUAL_ENV")
