@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup sandbox-tools demo test bench release autograde feedback grades clean
+.PHONY: setup sandbox-tools browser-tools demo test bench release autograde feedback grades clean
 
 setup: $(VENV)/.installed sandbox-tools
 
@@ -23,10 +23,18 @@ sandbox-tools:
 	  ($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap) >/dev/null \
 	  || echo "warning: could not install bubblewrap; grading will run UNSANDBOXED"; }
 
+# Debian's chromium package for tests/test_browser.py (Playwright drives it; browsers are
+# never downloaded). Without it the browser test is skipped locally and fails in CI.
+browser-tools:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium) >/dev/null \
+	  || echo "warning: could not install chromium; the browser test cannot run"; }
+
 demo: setup
 	$(PY) -m mlpkit demo
 
-test: setup
+test: setup browser-tools
 	$(PY) -m pytest -q
 
 bench: setup
@@ -36,4 +44,4 @@ release autograde feedback grades: setup
 	$(PY) -m mlpkit $@
 
 clean:
-	rm -rf autograded feedback grading gradebook.db grades.csv .mlpkit-cache
+	rm -rf autograded feedback grading gradebook.db grades.csv .mlpkit-cache exchange artifacts

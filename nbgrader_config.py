@@ -20,10 +20,17 @@ c.Autograde.autograde_preprocessors = [
     "mlpkit.sandboxed_execute.SandboxedExecute",
     # Hidden tests are judged here, outside the kernel: probed cells get the judge's verdict.
     "mlpkit.judge.JudgeProbes",
+    # The TA's view in the formgrader: the student's own experiment outputs (grading mode reruns
+    # them on a tiny budget) and the mark scheme beside each reflection, TA-only
+    # (mlpkit/preprocessors/ta_view.py; ScrubFeedback removes TA-only cells).
+    "mlpkit.preprocessors.ta_view.GraftStudentRuns",
     "nbgrader.preprocessors.IgnorePattern",
     "nbgrader.preprocessors.LimitOutput",
     # nbgrader's SaveAutoGrades in one transaction per notebook: a crash leaves old grades, never a mix.
     "mlpkit.save_grades.AtomicSaveAutoGrades",
+    # Task 3 is a bonus: nbgrader records its points as extra credit, so totals are out of the
+    # core points (mlpkit/preprocessors/bonus_extra_credit.py).
+    "mlpkit.preprocessors.bonus_extra_credit.BonusAsExtraCredit",
     "nbgrader.preprocessors.AssignLatePenalties",
     # No trailing CheckCellMetadata: the sanitize step validated this metadata before execution
     # and nothing since changes it; a second jsonschema pass costs 50-250 ms per notebook.
@@ -32,3 +39,27 @@ c.Autograde.autograde_preprocessors = [
 # 15 s: the whole lab runs in about 5 s in grading mode; a hang should not cost 30 s.
 c.GradingLimits.cell_timeout = 15
 c.GradingLimits.notebook_timeout = 180
+
+# Feedback is what students receive: the kit's scrubber runs first on every path that
+# writes it (`nbgrader generate_feedback`, the formgrader's button, `mlpkit feedback`),
+# because stock nbgrader shows hidden tests and full tracebacks in feedback.
+c.GenerateFeedback.preprocessors = [
+    "mlpkit.preprocessors.scrub_feedback.ScrubFeedback",
+    # First cell: core and bonus points, as grades.csv has them.
+    "mlpkit.preprocessors.score_summary.ScoreSummary",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# A course-local exchange, so release/collect work out of the box and the formgrader
+# shows the assignment as released; `mlpkit release` creates it. On JupyterHub point it
+# at a folder shared by instructors and students (docs/instructor.md).
+c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
+
+# The due date `mlpkit release` records in the gradebook (nbgrader's late flags and
+# penalties use it); a format nbgrader.utils.parse_utc reads, or "" for none.
+c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"
+
+# The bonus maxima (Task 3 as extra credit) from generate_assignment on too: mlpkit release and
+# the formgrader's Generate button (mlpkit/preprocessors/bonus_extra_credit.py).
+c.GenerateAssignment.post_convert_hook = "mlpkit.preprocessors.bonus_extra_credit.after_generate_assignment"

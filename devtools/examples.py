@@ -40,6 +40,10 @@ while loss >= 0:
 # student -> (what it shows, how it is built): None = the release itself; the name of a variant
 # in tests/variants/; or {grade_id or cell id: code appended to that solution cell's reference
 # solution, or to that free cell}.
+# When every example was handed in (nbgrader's timestamp.txt), before the due date in
+# nbgrader_config.py, so the formgrader shows a time and no example is late.
+TIMESTAMP = "2026-12-17 18:00:00.000000 UTC"
+
 EXAMPLES = {
     "full_solution": ("the reference solution everywhere: full marks", {}),
     "untouched_release": ("the release as handed out: 0 on every autograded cell", None),
@@ -74,6 +78,7 @@ def main(argv=None) -> int:
             path = course.submission_path(student)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+            (path.parent / "timestamp.txt").write_text(TIMESTAMP)
             print(f"wrote {path.relative_to(course.root)}  ({EXAMPLES[student][0]})")
         return 0
     problems = compare(course, fresh)
@@ -127,6 +132,9 @@ def compare(course, fresh) -> list:
         if not path.is_file():
             problems.append(f"missing: {path.relative_to(course.root)}")
             continue
+        stamp = path.parent / "timestamp.txt"
+        if not stamp.is_file() or stamp.read_text() != TIMESTAMP:
+            problems.append(f"differs: {stamp.relative_to(course.root)} (the hand-in time nbgrader records)")
         old = path.read_text()
         if old != text:
             diff = list(difflib.unified_diff(old.splitlines(), text.splitlines(), lineterm="", n=0))

@@ -6,7 +6,9 @@
 Executes the notebook as it is, in its own folder (so the files next to it,
 mnist_loader.py and mnist_subset.npz, are used), in grading mode
 (`NBGRADER_EXECUTION=validate`: subset data, one epoch; a few seconds), then
-prints one line per test cell, PASS or FAIL with the failure message. Exits 1
+prints one summary line per task (`task0: 2/3 visible tests pass; failing:
+task0_softmax_no_overflow`), then one line per test cell, PASS or FAIL with the
+failure message. Exits 1
 when a test fails, a cell raises, or the notebook does not run to the end;
 0 otherwise (unlike `nbgrader validate`, which exits 0 either way).
 """
@@ -46,6 +48,10 @@ def run(args):
             print(f"note: using {', '.join(borrowed)} from the course's release folder "
                   "(not next to the notebook)", file=sys.stderr)
         results, problems = check_notebook(nb, workdir, sandbox=args.sandbox, cell_timeout=args.timeout)
+    for line in task_summary(results):
+        print(line)
+    if results:
+        print()
     width = max([len(r["test"]) for r in results] + [4])
     for r in results:
         line = f"{'PASS' if r['passed'] else 'FAIL'}  {r['test'].ljust(width)}"
@@ -58,6 +64,20 @@ def run(args):
     print(f"\n{len(results) - failed}/{len(results)} visible tests passed"
           + (f", {len(problems)} other problem(s)" if problems else "") + ".")
     return 1 if failed or problems else 0
+
+
+def task_summary(results):
+    """One line per task, in notebook order: how many visible tests pass, which fail."""
+    from mlpkit.notebook import task_of
+    tasks = {}
+    for r in results:
+        tasks.setdefault(task_of(r["test"]) or "other", []).append(r)
+    lines = []
+    for task, rs in tasks.items():
+        failing = [r["test"] for r in rs if not r["passed"]]
+        line = f"{task}: {len(rs) - len(failing)}/{len(rs)} visible tests pass"
+        lines.append(line + (f"; failing: {', '.join(failing)}" if failing else ""))
+    return lines
 
 
 def working_folder(notebook, course_root, scratch):

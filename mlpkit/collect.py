@@ -4,6 +4,8 @@
     mlpkit collect lms_export.zip             # the same inside a zip
     mlpkit collect export.zip --regexp '(?P<student_id>[^_]+)_\\d+_assignsubmission_file_.*'
     mlpkit collect downloads/ --update        # replace changed submissions (old copy kept)
+    mlpkit collect downloads/ --roster class.csv   # also record names (default: roster.csv)
+    mlpkit collect --roster class.csv         # only record the names
 
 Recognised, per student:
 - `<student>.ipynb` or `<student>_mlp_lab.ipynb` (files at the top level);
@@ -14,7 +16,21 @@ Names are matched with nbgrader's `FileNameCollectorPlugin` (the plugin behind
 `student_id` group. Anything unrecognised is listed with the reason, and the
 rest is imported anyway (exit code 1 then). A changed submission is only
 replaced with `--update`; the previous copy goes to grading/replaced/.
+
+Names and times, so that the formgrader shows them:
+- the roster (`--roster`, default `roster.csv` at the course root when present) is a
+  CSV with a header `id,first_name,last_name,email` (nbgrader's own student-import
+  format; only `id` is required); every row is recorded in gradebook.db;
+- `first_name`, `last_name` and `email` groups of `--regexp` (nbgrader's
+  FileNameCollectorPlugin groups) name students the roster does not;
+- `timestamp.txt` (read by nbgrader for the submission time and late flags) is kept
+  when a student folder brings one (nbgrader's exchange writes it), else taken from a
+  `timestamp` group of `--regexp`, else from the file's time (in a zip: the member's
+  time, read as UTC).
 """
+import csv
+import calendar
+import os
 import re
 import shutil
 import sys
@@ -30,19 +46,33 @@ STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 
 
 def add_arguments(parser):
-    parser.add_argument("source", type=Path, help="a folder of submissions or an LMS zip")
+    parser.add_argument("source", type=Path, nargs="?", help="a folder of submissions or an LMS zip")
     parser.add_argument("--regexp", default=DEFAULT_REGEXP,
                         help="file name pattern with a (?P<student_id>...) group (default: %(default)s)")
     parser.add_argument("--update", action="store_true", help="replace submissions that changed")
+    parser.add_argument("--roster", type=Path, default=None,
+                        help="CSV with id,first_name,last_name,email (default: <course>/roster.csv if present)")
 
 
 def run(args):
     course = Course(args.course)
+    roster = args.roster or default_roster(course)
+    if args.source is None and roster is None:
+        print("collect: give a folder or zip of submissions, or --roster CSV", file=sys.stderr)
+        return 2
     try:
+        named = import_roster(course, roster) if roster else {}
+        if roster:
+            print(f"{len(named)} student(s) named from {roster}")
+        if args.source is None:
+            return 0
         found, problems = collect(course, args.source, regexp=args.regexp, update=args.update)
     except CourseError as exc:
         print(f"collect: {exc}", file=sys.stderr)
         return 2
+    unnamed = sorted(s for s in found if s not in named) if roster else []
+    if unnamed:
+        print(f"not on the roster (imported anyway): {', '.join(unnamed)}", file=sys.stderr)
     for student, action in sorted(found.items()):
         print(f"{student:<24} {action}")
     if problems:
@@ -69,8 +99,63 @@ def collect(course, source, *, regexp=DEFAULT_REGEXP, update=False):
                     if not str(target).startswith(str(Path(tmp).resolve())):
                         raise CourseError(f"unsafe path in zip: {member.filename}")
                 zf.extractall(tmp)
+                for member in zf.infolist():   # extractall drops the times the timestamps come from
+                    stamp = calendar.timegm(member.date_time + (0, 0, -1))
+                    os.utime(Path(tmp) / member.filename, (stamp, stamp))
             return _collect_folder(course, _unwrap(Path(tmp)), regexp, update)
     return _collect_folder(course, source, regexp, update)
+
+
+def default_roster(course):
+    path = course.root / "roster.csv"
+    return path if path.is_file() else None
+
+
+ROSTER_FIELDS = ("first_name", "last_name", "email")
+
+
+def read_roster(path):
+    """{student id: {first_name, last_name, email}} from a roster CSV; CourseError names the bad row."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            header = [(h or "").strip() for h in (reader.fieldnames or [])]
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CourseError(f"cannot read the roster {path}: {exc}") from None
+    if "id" not in header:
+        raise CourseError(f"the roster {path} needs a header row with an `id` column "
+                          f"(id,first_name,last_name,email); found {header or 'nothing'}")
+    roster = {}
+    for line, row in enumerate(rows, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        student = row["id"]
+        if not STUDENT_ID.match(student):
+            raise CourseError(f"{path}, line {line}: {student!r} is not a usable student id")
+        if student in roster:
+            raise CourseError(f"{path}, line {line}: {student} is listed twice")
+        roster[student] = {k: row.get(k) or None for k in ROSTER_FIELDS}
+    return roster
+
+
+def import_roster(course, path):
+    """Record every roster row in gradebook.db (names shown by the formgrader); returns the roster."""
+    roster = read_roster(path)
+    record_students(course, roster)
+    return roster
+
+
+def record_students(course, students, *, overwrite=True):
+    """{id: {first_name, last_name, email}} into the gradebook; overwrite=False fills gaps only."""
+    from mlpkit.course import venv_bin_on_path
+    with venv_bin_on_path(), course.gradebook() as gb:
+        for student, info in students.items():
+            fields = {k: v for k, v in info.items() if v}
+            if not overwrite:
+                known = {s.id: s for s in gb.students}.get(student)
+                fields = {k: v for k, v in fields.items() if known is None or not getattr(known, k)}
+            gb.update_or_create_student(student, **fields)
 
 
 def _unwrap(folder):
@@ -89,6 +174,7 @@ def _collect_folder(course, folder, regexp, update):
     from nbgrader.plugins import FileNameCollectorPlugin
     matcher = FileNameCollectorPlugin(named_regexp=regexp)
     candidates, problems = {}, []   # student -> (notebook path, folder of extra files or None)
+    names, stamps = {}, {}          # from the regexp's optional groups
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.name in ("__MACOSX", ".ipynb_checkpoints"):
             continue
@@ -105,6 +191,8 @@ def _collect_folder(course, folder, regexp, update):
                                              "<student>_mlp_lab.ipynb, or use --regexp)"))
                 continue
             student, item = info["student_id"], (entry, None)
+            names[student] = {k: info.get(k) for k in ROSTER_FIELDS}
+            stamps[student] = info.get("timestamp")
         else:
             problems.append((entry.name, "not a notebook or a student folder"))
             continue
@@ -120,7 +208,10 @@ def _collect_folder(course, folder, regexp, update):
     for student, item in candidates.items():
         if item is None:
             continue
-        found[student] = _install(course, student, *item, update=update)
+        found[student] = _install(course, student, *item, update=update, stamp=stamps.get(student))
+    named = {s: n for s, n in names.items() if s in found and any(n.values())}
+    if named:
+        record_students(course, named, overwrite=False)   # the roster, if any, has the last word
     return found, problems
 
 
@@ -132,7 +223,7 @@ def _notebook_in(folder):
     return notebooks[0] if len(notebooks) == 1 else None
 
 
-def _install(course, student, notebook, extra_dir, update):
+def _install(course, student, notebook, extra_dir, update, stamp=None):
     dest_dir = course.submitted_dir / student / course.assignment
     dest = dest_dir / f"{NOTEBOOK}.ipynb"
     if dest.exists():
@@ -154,7 +245,19 @@ def _install(course, student, notebook, extra_dir, update):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(f, target)
     shutil.copy2(notebook, dest)
-    # nbgrader reads the submission time from timestamp.txt (late penalties).
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(notebook.stat().st_mtime))
-    (dest_dir / "timestamp.txt").write_text(stamp)
+    # nbgrader reads the submission time from timestamp.txt (formgrader, late penalties).
+    if extra_dir is not None and (extra_dir / "timestamp.txt").is_file():
+        return action      # the exchange's own record of when it was submitted
+    (dest_dir / "timestamp.txt").write_text(submission_time(notebook, stamp))
     return action
+
+
+def submission_time(notebook, stamp=None):
+    """timestamp.txt text: the regexp's `timestamp` group if nbgrader can read it, else the file time."""
+    from nbgrader.utils import parse_utc
+    if stamp:
+        try:
+            return parse_utc(stamp).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        except (ValueError, OverflowError):
+            pass
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(notebook.stat().st_mtime))

@@ -3,27 +3,20 @@
     mlpkit feedback                     # everyone graded under autograded/
     mlpkit feedback --student alice     # one (repeatable)
 
-Writes feedback/<student>/mlp_lab/mlp_lab.html with nbgrader's generate_feedback,
-run on a scrubbed copy of each autograded notebook (grading/feedback-input/),
-never on the autograded notebook itself. Stock nbgrader shows hidden tests and
-full tracebacks in feedback (its issues #917 and #1363). The scrubbed copy has:
-- test and locked cells showing the RELEASE source (visible tests only);
-- error outputs reduced to `ename: evalue` (no traceback lines);
-- every output line that contains a non-trivial line of the source notebook's
-  solution, hidden-test or mark-scheme regions replaced by a redaction note;
-- no environment dumps or instructor paths in outputs.
+Writes feedback/<student>/mlp_lab/mlp_lab.html with nbgrader's generate_feedback and
+the course's config, whose first GenerateFeedback step is the kit's scrubber
+(mlpkit/preprocessors/scrub_feedback.py: no hidden tests, instructor solutions, mark
+schemes, traceback lines or environment dumps). `nbgrader generate_feedback` and
+the formgrader's "Generate Feedback" button run the very same step, so all three
+write the same file. A course whose config lacks the step is refused.
 """
-import copy
-import re
 import sys
 
-from mlpkit import notebook
 from mlpkit.course import NOTEBOOK, Course, CourseError
-from mlpkit.notebook import grade_id, is_locked, secret_lines
+# The scrubber lives with its preprocessor; re-exported for callers of the kit.
+from mlpkit.preprocessors.scrub_feedback import REDACTED, Scrubber  # noqa: F401
 
-FEEDBACK_INPUT = "grading/feedback-input"   # scrubbed copies nbgrader makes feedback from
-REDACTED = "[line hidden: it shows the instructor's tests or solution]"
-ENV_LINE = re.compile(r"^\s*[A-Z_][A-Z0-9_]*=\S|environ\(\{|'(PATH|HOME|USER|VIRTUAL_ENV)': '")
+SCRUB_STEP = "mlpkit.preprocessors.scrub_feedback.ScrubFeedback"
 
 
 def add_arguments(parser):
@@ -50,23 +43,18 @@ def run(args):
 
 
 def generate_all(course, students=None):
-    """Scrub and render feedback; returns ([students done], {student: error})."""
-    import shutil
+    """Render feedback through nbgrader; returns ([students done], {student: error})."""
     from mlpkit.course import run_api
+    check_scrubbed(course)
     students = students or sorted(p.parent.parent.name for p in
                                   course.autograded_dir.glob(f"*/{course.assignment}/{NOTEBOOK}.ipynb"))
-    scrubber = Scrubber(course)
-    api = course.api(**{"CourseDirectory.autograded_directory": FEEDBACK_INPUT})
+    api = course.api()
     done, failed = [], {}
     for student in students:
         try:
             src = course.autograded_path(student)
             if not src.exists():
                 raise FileNotFoundError(f"no autograded notebook at {src}")
-            staged_dir = course.root / FEEDBACK_INPUT / student / course.assignment
-            if staged_dir.exists():
-                shutil.rmtree(staged_dir)
-            notebook.write(scrubber.scrub(notebook.read(src)), staged_dir / f"{NOTEBOOK}.ipynb")
             out = run_api(api, "generate_feedback", course.assignment, student, force=True)
             if not out.get("success"):
                 raise RuntimeError((out.get("error") or out.get("log") or "").strip().splitlines()[-1])
@@ -76,60 +64,11 @@ def generate_all(course, students=None):
     return done, failed
 
 
-class Scrubber:
-    """Rewrites an autograded notebook so feedback shows nothing of the instructor's material."""
-
-    def __init__(self, course):
-        self.release_cells = {grade_id(c): c for c in course.release_notebook().cells if grade_id(c)}
-        self.secrets = [s for s in secret_lines(course.source_notebook())]
-        # Instructor paths and the grader's own environment values must not show.
-        import os
-        self.paths = [str(course.root)] + [os.environ[k] for k in ("PATH", "HOME", "VIRTUAL_ENV")
-                                           if len(os.environ.get(k, "")) > 5]
-
-    def scrub(self, nb):
-        nb = copy.deepcopy(nb)
-        for cell in nb.cells:
-            gid = grade_id(cell)
-            released = self.release_cells.get(gid)
-            if released is not None and (is_locked(released) or is_locked(cell)):
-                cell.source = released.source
-            for output in cell.get("outputs", []):
-                self._scrub_output(output)
-        return nb
-
-    def _scrub_output(self, output):
-        if output.get("output_type") == "error":
-            output["ename"] = self.clean_text(output.get("ename", ""))
-            output["evalue"] = self.clean_text(output.get("evalue", ""))
-            output["traceback"] = [f"{output['ename']}: {output['evalue']}"]
-        if "text" in output:
-            output["text"] = self.clean_text(_joined(output["text"]))
-        for mime, value in list(output.get("data", {}).items()):
-            if isinstance(value, (str, list)) and mime not in ("image/png", "image/jpeg", "image/gif"):
-                output["data"][mime] = self.clean_text(_joined(value))
-
-    def clean_text(self, text):
-        lines = []
-        for line in text.split("\n"):
-            if self.leaks(line):
-                lines.append(REDACTED)
-            else:
-                lines.append(line)
-        return "\n".join(lines)
-
-    def leaks(self, line):
-        plain = _strip_ansi(line)
-        if any(secret in plain for secret in self.secrets):
-            return True
-        if ENV_LINE.search(plain) or any(p in plain for p in self.paths):
-            return True
-        return "BEGIN HIDDEN TESTS" in plain or "BEGIN SOLUTION" in plain or "MARK SCHEME" in plain
-
-
-def _joined(value):
-    return "".join(value) if isinstance(value, list) else value
-
-
-def _strip_ansi(text):
-    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+def check_scrubbed(course):
+    """Refuse a course whose GenerateFeedback would hand hidden tests to students."""
+    steps = course.load_config().GenerateFeedback.get("preprocessors", [])
+    names = [s if isinstance(s, str) else f"{s.__module__}.{s.__name__}" for s in steps]
+    if not names or names[0] != SCRUB_STEP:
+        raise CourseError(
+            "nbgrader_config.py does not scrub feedback, so it would show hidden tests: its first "
+            f"`c.GenerateFeedback.preprocessors` entry must be {SCRUB_STEP!r} (see docs/instructor.md)")

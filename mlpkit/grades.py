@@ -6,8 +6,10 @@
 One row per student (everyone in the gradebook or graded under grading/):
 `student`, one column per task with its autograded points (`task0` ... `task4`),
 one per manually graded reflection (`task1_reflection`, ...), `core_total`,
-`core_max`, `bonus_total` and `bonus_max` (Task 3, `task3_*`, is the bonus), and
-`status` (`;`-joined flags, docs/design.md). Scores come from nbgrader's
+`core_max`, `bonus_total` and `bonus_max` (Task 3, `task3_*`, is the bonus),
+`total` (core + bonus: the score nbgrader's formgrader shows, out of `core_max`,
+because the bonus is recorded as extra credit, mlpkit/preprocessors/bonus_extra_credit.py)
+and `status` (`;`-joined flags, docs/design.md). Scores come from nbgrader's
 Gradebook API (so manual grades entered in formgrader count), statuses from
 grading/<student>.json; "needs manual grading" is re-read from the gradebook.
 
@@ -45,12 +47,15 @@ def run(args):
 def columns(course):
     """(task columns, reflection columns, {grade_id: column}, {column: max points}) from the gradebook."""
     from nbgrader.api import MissingEntry
+    from mlpkit.preprocessors.bonus_extra_credit import bonus_points
+    bonus = bonus_points(course.source_notebook())
     with course.gradebook() as gb:
         try:
             notebook = gb.find_notebook(NOTEBOOK, course.assignment)
         except MissingEntry:
             raise CourseError("the gradebook has no mlp_lab yet: run `mlpkit release` and `mlpkit autograde`")
-        cells = [(c.name, c.max_score, c.cell_type) for c in notebook.grade_cells]
+        # Bonus cells have max_score 0 in the gradebook (extra credit); their points are the source's.
+        cells = [(c.name, bonus.get(c.name, c.max_score), c.cell_type) for c in notebook.grade_cells]
     column_of, maxima = {}, {}
     for name, max_score, cell_type in cells:
         col = task_of(name) or "other"
@@ -95,9 +100,10 @@ def collect_scores(course):
             row["core_max"] = core_max
             row["bonus_total"] = round(sum(row[c] for c in tasks if is_bonus(c + "_")), 3)
             row["bonus_max"] = bonus_max
+            row["total"] = round(row["core_total"] + row["bonus_total"], 3)
             row["status"] = "; ".join(dict.fromkeys(flags)) or "ok"
             rows.append(row)
-    cols = ["student", *tasks, *reflections, "core_total", "core_max", "bonus_total", "bonus_max", "status"]
+    cols = ["student", *tasks, *reflections, "core_total", "core_max", "bonus_total", "bonus_max", "total", "status"]
     return pd.DataFrame(rows, columns=cols)
 
 

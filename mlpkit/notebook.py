@@ -24,7 +24,7 @@ from nbgrader.utils import is_grade, is_locked, is_solution
 __all__ = ["read", "write", "reads", "writes", "nbgrader_meta", "grade_id", "is_grade", "is_solution",
            "is_locked", "is_autograded_test", "cells_by_grade_id", "code_solution_ids", "autograded_ids",
            "task_of", "is_bonus", "REGIONS", "MARKER_RE", "regions", "outside_regions",
-           "strip_solution_markers", "strip_mark_scheme", "strip_magics", "secret_lines"]
+           "strip_solution_markers", "strip_mark_scheme", "strip_magics", "is_trivial_line", "secret_lines"]
 
 # ---------------------------------------------------------------- reading and writing
 
@@ -162,7 +162,7 @@ _TRIVIAL = {"return None", "return out", "return self", "else:", "try:", "finall
             "break", "raise NotImplementedError()", "YOUR ANSWER HERE", "# YOUR CODE HERE"}
 
 
-def _is_trivial_line(line):
+def is_trivial_line(line):
     """Lines too common to count as leaked text (blank, brackets, pass, short comments)."""
     s = line.strip()
     return len(s) < 8 or (s.startswith("#") and len(s) < 20) or s in _TRIVIAL
@@ -187,6 +187,6 @@ def secret_lines(source_nb):
             hidden = regions(src, "solution") + regions(src, "hidden") + regions(src, "mark_scheme")
             public.update(line.strip() for line in outside_regions(src))
         for line in hidden:
-            if not _is_trivial_line(line) and not MARKER_RE.search(line):
+            if not is_trivial_line(line) and not MARKER_RE.search(line):
                 secrets.setdefault(line.strip(), gid)
     return {line: gid for line, gid in secrets.items() if line not in public}

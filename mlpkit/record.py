@@ -19,6 +19,7 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 
 from mlpkit.course import NOTEBOOK, STAGED, run_api
+from mlpkit.preprocessors.bonus_extra_credit import bonus_points
 from mlpkit.release import generate
 
 
@@ -95,10 +96,14 @@ def _merge_execute_report(res, report_dir):
 
 
 def read_scores(course, student):
-    """{grade_id: {...}} for one student, read through nbgrader's Gradebook API."""
+    """{grade_id: {...}} for one student, read through nbgrader's Gradebook API.
+
+    A bonus cell's max_score is its points in the source notebook: the gradebook holds 0 for it,
+    because nbgrader counts bonus points as extra credit (mlpkit/preprocessors/bonus_extra_credit.py)."""
+    full = bonus_points(course.source_notebook())
     with course.gradebook() as gb:
         nb = gb.find_submission_notebook(NOTEBOOK, course.assignment, student)
-        return {g.name: {"score": g.score, "max_score": g.max_score, "auto_score": g.auto_score,
+        return {g.name: {"score": g.score, "max_score": full.get(g.name, g.max_score), "auto_score": g.auto_score,
                          "manual_score": g.manual_score, "needs_manual_grade": bool(g.needs_manual_grade),
                          "cell_type": g.cell.cell_type}
                 for g in nb.grades}

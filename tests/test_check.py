@@ -102,3 +102,10 @@ def test_the_real_lab_release_and_a_full_solution_in_a_student_folder(tmp_path, 
             cell.source = solution_source(repo, grade_id(cell))
     write_notebook(nb, folder / "mlp_lab.ipynb")
     assert main(["check", str(folder / "mlp_lab.ipynb")]) == 0, capsys.readouterr().out
+
+
+def test_the_output_starts_with_one_summary_line_per_task(student_copies, capsys):
+    assert main(["check", str(student_copies["untouched"])]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["task0: 1/2 visible tests pass; failing: task0_softmax_sums_to_one",
+                         "task3: 0/1 visible tests pass; failing: task3_augment_shape"]

@@ -106,3 +106,79 @@ def test_the_timestamp_is_the_file_time_in_a_format_nbgrader_reads(tmp_path, sha
     collect(course, downloads)
     stamp = (course.submission_path("alice").parent / "timestamp.txt").read_text()
     assert parse_utc(stamp) == datetime.datetime(2023, 11, 14, 22, 13, 20)
+
+
+def _students(course):
+    with course.gradebook() as gb:
+        return {s.id: (s.first_name, s.last_name, s.email) for s in gb.students}
+
+
+def test_the_roster_names_students_in_the_gradebook(tmp_path, shared_toy_course, downloads, capsys):
+    course = _course(tmp_path, shared_toy_course)
+    (course.root / "roster.csv").write_text("id,first_name,last_name,email\n"
+                                            "alice,Alice,Liddell,alice@example.org\n"
+                                            "carol,Carol,Danvers,\n")
+    # The course's roster.csv is the default.
+    assert main(["--course", str(course.root), "collect", str(downloads)]) == 1   # junk is listed
+    out, err = capsys.readouterr()
+    assert "2 student(s) named from" in out
+    assert "not on the roster (imported anyway): bob_smith, dave" in err
+    students = _students(course)
+    assert students["alice"] == ("Alice", "Liddell", "alice@example.org")
+    assert students["carol"] == ("Carol", "Danvers", None)
+
+
+def test_without_a_roster_nobody_has_a_name(tmp_path, shared_toy_course, downloads):
+    # The check above can fail: nbgrader itself knows no names ("None, None" in the formgrader).
+    course = _course(tmp_path, shared_toy_course)
+    collect(course, downloads)
+    assert course.gradebook_path.exists() is False or all(
+        names == (None, None, None) for names in _students(course).values())
+
+
+@pytest.mark.parametrize("text, message", [
+    ("first_name,last_name\nAlice,Liddell\n", "needs a header row with an `id` column"),
+    ("id,first_name\nalice,Alice\nalice,Again\n", "line 3: alice is listed twice"),
+    ("id,first_name\n../etc,Eve\n", "line 2: '../etc' is not a usable student id"),
+])
+def test_a_bad_roster_is_a_clear_error_and_records_nothing(tmp_path, shared_toy_course, text, message, capsys):
+    course = _course(tmp_path, shared_toy_course)
+    roster = tmp_path / "class.csv"
+    roster.write_text(text)
+    assert main(["--course", str(course.root), "collect", "--roster", str(roster)]) == 2
+    assert message in capsys.readouterr().err
+    assert not course.gradebook_path.exists() or _students(course) == {}
+
+
+def test_lms_file_names_give_names_and_timestamps(tmp_path, shared_toy_course):
+    import datetime
+    from nbgrader.utils import parse_utc
+    course = _course(tmp_path, shared_toy_course)
+    d = tmp_path / "lms"
+    d.mkdir()
+    release = shared_toy_course.release_nb_path.read_bytes()
+    (d / "hliu_Hao_Liu_2026-12-17-08-30-00_mlp_lab.ipynb").write_bytes(release)
+    regexp = (r"(?P<student_id>[a-z]+)_(?P<first_name>[A-Z][a-z]+)_(?P<last_name>[A-Z][a-z]+)_"
+              r"(?P<timestamp>\d{4}-\d\d-\d\d)-(?P<hms>[\d-]+)_(?P<file_id>mlp_lab)\.ipynb")
+    found, problems = collect(course, d, regexp=regexp)
+    assert found == {"hliu": "imported"} and problems == []
+    assert _students(course)["hliu"] == ("Hao", "Liu", None)
+    stamp = (course.submission_path("hliu").parent / "timestamp.txt").read_text()
+    assert parse_utc(stamp) == datetime.datetime(2026, 12, 17)
+
+
+def test_zip_members_keep_their_times_and_exchange_timestamps_are_kept(tmp_path, shared_toy_course):
+    import datetime
+    from nbgrader.utils import parse_utc
+    course = _course(tmp_path, shared_toy_course)
+    archive = tmp_path / "export.zip"
+    release = shared_toy_course.release_nb_path.read_bytes()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("ivy.ipynb", date_time=(2026, 12, 16, 9, 15, 0)), release)
+        zf.writestr("jon/mlp_lab/mlp_lab.ipynb", release)
+        zf.writestr("jon/mlp_lab/timestamp.txt", "2026-12-15 10:00:00.000000 UTC")
+    found, _ = collect(course, archive)
+    assert set(found) == {"ivy", "jon"}
+    stamp = lambda s: parse_utc((course.submission_path(s).parent / "timestamp.txt").read_text())  # noqa: E731
+    assert stamp("ivy") == datetime.datetime(2026, 12, 16, 9, 15)
+    assert stamp("jon") == datetime.datetime(2026, 12, 15, 10, 0)

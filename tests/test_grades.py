@@ -11,7 +11,7 @@ from mlpkit.grades import collect_scores
 pytestmark = pytest.mark.slow
 
 COLUMNS = ["student", "task0", "task3", "task1_reflection", "core_total", "core_max",
-           "bonus_total", "bonus_max", "status"]
+           "bonus_total", "bonus_max", "total", "status"]
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +74,53 @@ def test_cli_writes_the_csv_and_prints_the_table(graded_class, tmp_path, capsys)
 def test_cli_without_a_gradebook_says_what_to_do(toy_course, capsys):
     assert main(["--course", str(toy_course.root), "grades"]) == 2
     assert "mlpkit release" in capsys.readouterr().err
+
+
+def _nbgrader_totals(course, student):
+    """(score, max_score) of a submission as nbgrader's formgrader lists it."""
+    from mlpkit.course import run_api
+    rows = run_api(course.api(), "get_submissions", "mlp_lab")
+    row = next(r for r in rows if r["student"] == student)
+    return row["score"], row["max_score"]
+
+
+def test_generate_assignment_alone_already_counts_the_bonus_as_extra_credit(toy_course):
+    # The formgrader's Generate button runs nbgrader's generate_assignment with the config.
+    from mlpkit.course import run_api
+    assert run_api(toy_course.api(), "generate_assignment", "mlp_lab", force=True, create=True)["success"]
+    with toy_course.gradebook() as gb:
+        assert gb.find_grade_cell("task3_augment_shape", "mlp_lab", "mlp_lab").max_score == 0
+        assert gb.find_grade_cell("task0_softmax_axis", "mlp_lab", "mlp_lab").max_score == 1
+
+
+def test_the_bonus_is_nbgrader_extra_credit_and_every_view_agrees(graded_class, table):
+    course, _ = graded_class
+    with course.gradebook() as gb:
+        assert gb.find_grade_cell("task3_augment_shape", "mlp_lab", "mlp_lab").max_score == 0
+        grade = gb.find_grade("task3_augment_shape", "mlp_lab", "mlp_lab", "buggy_softmax")
+        assert (grade.auto_score, grade.extra_credit, grade.score) == (0, 1, 1)
+    for student in ("full", "buggy_softmax", "untouched"):
+        row = table.loc[student]
+        # The formgrader: core + bonus out of the core points; grades.csv: the same, split.
+        assert _nbgrader_totals(course, student) == (row.total, row.core_max), student
+        assert row.total == row.core_total + row.bonus_total
+
+
+@pytest.fixture(scope="module")
+def graded_without_the_bonus_step(tmp_path_factory):
+    from conftest import make_submission, new_course, released, toy_answers
+    from mlpkit.autograde import grade_all
+    course = new_course(tmp_path_factory.mktemp("stock-bonus") / "course")
+    with open(course.config_file, "a") as f:
+        f.write("\nc.Autograde.autograde_preprocessors = [step for step in c.Autograde.autograde_preprocessors\n"
+                "    if step != 'mlpkit.preprocessors.bonus_extra_credit.BonusAsExtraCredit']\n"
+                "c.GenerateAssignment.post_convert_hook = None\n")
+    released(course)
+    make_submission(course, "full", toy_answers(course))
+    grade_all(course, jobs=1, progress=False)
+    return course
+
+
+def test_without_the_step_nbgrader_lumps_bonus_and_core_together(graded_without_the_bonus_step):
+    # The check above can fail: stock nbgrader counts the bonus into the maximum.
+    assert _nbgrader_totals(graded_without_the_bonus_step, "full") == (3, 5)

@@ -78,3 +78,67 @@ def test_release_check_detects_a_stale_release(shared_toy_course, tmp_path, caps
 def test_committed_release_of_the_lab_is_up_to_date_and_leak_free(capsys):
     # Update switch: `python -m mlpkit release` regenerates release/ from source/.
     assert main(["--course", str(REPO), "release", "--check"]) == 0, capsys.readouterr().out
+
+
+def test_release_records_the_configured_due_date_and_the_formgrader_sees_it_released(released_toy_course):
+    import datetime
+    from mlpkit.course import run_api
+    course = released_toy_course
+    with course.gradebook() as gb:
+        assert gb.find_assignment("mlp_lab").duedate == datetime.datetime(2026, 12, 18, 23, 59)
+    assert (course.root / "exchange" / "mlp-lab" / "outbound" / "mlp_lab" / "mlp_lab.ipynb").is_file()
+    # What the formgrader's assignment list shows (it calls this API method).
+    api = course.api()
+    assignment = run_api(api, "get_assignment", "mlp_lab")
+    assert assignment["status"] == "released" and assignment["releaseable"]
+    assert assignment["duedate"].startswith("2026-12-18")
+
+
+def test_without_publishing_the_formgrader_would_say_draft(toy_course):
+    # The check above can fail: generated but not in the exchange is nbgrader's "draft".
+    from mlpkit.course import run_api
+    from mlpkit.release import release
+    assert release(toy_course, publish=False) is None
+    assert run_api(toy_course.api(), "get_assignment", "mlp_lab")["status"] == "draft"
+
+
+def test_an_unreadable_due_date_is_a_clear_error(toy_course, capsys):
+    with open(toy_course.config_file, "a") as f:
+        f.write('\nc.AssignmentSchedule.duedate = "next friday-ish"\n')
+    assert main(["--course", str(toy_course.root), "release"]) == 1
+    assert "c.AssignmentSchedule.duedate = 'next friday-ish' is not a date" in capsys.readouterr().err
+
+
+def test_release_records_the_course_roster(toy_course):
+    from mlpkit.release import release
+    (toy_course.root / "roster.csv").write_text("id,first_name,last_name,email\nzoe,Zoe,Kravitz,\n")
+    release(toy_course)
+    with toy_course.gradebook() as gb:
+        assert [(s.id, s.first_name, s.last_name) for s in gb.students] == [("zoe", "Zoe", "Kravitz")]
+
+
+def test_the_repo_roster_names_every_example_submission():
+    from mlpkit.collect import read_roster
+    roster = read_roster(REPO / "roster.csv")
+    examples = sorted(p.name for p in (REPO / "submitted").iterdir() if p.is_dir())
+    assert sorted(roster) == examples
+    assert all(info["first_name"] and info["last_name"] for info in roster.values())
+
+
+def test_the_student_hub_config_names_real_nbgrader_plugins_and_extensions():
+    # A typo there would silently leave the instructor tools visible to students.
+    import importlib
+    import json
+    import sys
+    from pathlib import Path
+    folder = REPO / "docs" / "jupyterhub" / "student"
+    plugins = json.loads((folder / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    bundle = "".join(p.read_text(errors="replace") for p in
+                     (Path(sys.prefix) / "share/jupyter/labextensions/@jupyter/nbgrader/static").glob("*.js"))
+    assert plugins and all(f'"{name}"' in bundle for name in plugins), plugins
+    assert '"@jupyter/nbgrader:validate-assignment"' in bundle and \
+        "@jupyter/nbgrader:validate-assignment" not in plugins        # students keep Validate
+    server = json.loads((folder / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    for module in server:
+        importlib.import_module(module)
+    assert "nbgrader.server_extensions.validate_assignment" not in server

@@ -1,0 +1,116 @@
+"""ScrubFeedback: the nbgrader preprocessor that keeps instructor material out of feedback.
+
+nbgrader_config.py puts it first in `c.GenerateFeedback.preprocessors`, so every
+path that writes feedback runs it: `nbgrader generate_feedback`, the formgrader's
+"Generate Feedback" button and `mlpkit feedback`. Stock nbgrader shows hidden tests
+and full tracebacks in feedback (its issues #917 and #1363). After this step the
+notebook has:
+- test and locked cells showing the RELEASE source (visible tests only);
+- error outputs reduced to `ename: evalue` (no traceback lines);
+- every output line that contains a non-trivial line of the source notebook's
+  solution, hidden-test or mark-scheme regions replaced by `REDACTED`;
+- no environment dumps or instructor paths in outputs;
+- no TA-only cells (metadata `mlpkit.ta_only`, e.g. the mark scheme the TA view adds).
+
+The course (its source and release notebooks) is the converter's course directory.
+Try it on a graded course:
+
+    PATH=.venv/bin:$PATH nbgrader generate_feedback mlp_lab --force
+"""
+import copy
+import os
+import re
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+from mlpkit.course import Course
+from mlpkit.notebook import grade_id, is_locked, secret_lines
+from mlpkit.preprocessors import course_root
+
+REDACTED = "[line hidden: it shows the instructor's tests or solution]"
+ENV_LINE = re.compile(r"^\s*[A-Z_][A-Z0-9_]*=\S|environ\(\{|'(PATH|HOME|USER|VIRTUAL_ENV)': '")
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
+
+
+def is_ta_only(cell):
+    """Cells the kit adds for TAs only (never shown to students): by metadata, or by their
+    heading should some tool have dropped the metadata."""
+    from mlpkit.preprocessors.ta_view import TA_ONLY_HEADING
+    return bool(cell.get("metadata", {}).get("mlpkit", {}).get("ta_only")) or TA_ONLY_HEADING in cell.source
+
+
+def release_notebook(course):
+    """The student version whose visible tests feedback shows; without one, no feedback at all
+    (failing closed: the autograded notebook's test cells hold the hidden tests)."""
+    from mlpkit.notebook import read as read_notebook
+    for path in (course.release_nb_path, course.cache_dir / "release" / course.assignment / course.release_nb_path.name):
+        if path.is_file():
+            return read_notebook(path)
+    raise FileNotFoundError(f"no release notebook at {course.release_nb_path}, so feedback cannot show "
+                            "only the visible tests: run `mlpkit release` first")
+
+
+class Scrubber:
+    """Rewrites an autograded notebook so feedback shows nothing of the instructor's material."""
+
+    def __init__(self, course):
+        self.release_cells = {grade_id(c): c for c in release_notebook(course).cells if grade_id(c)}
+        self.secrets = list(secret_lines(course.source_notebook()))
+        # Instructor paths and the grader's own environment values must not show.
+        self.paths = [str(course.root)] + [os.environ[k] for k in ("PATH", "HOME", "VIRTUAL_ENV")
+                                           if len(os.environ.get(k, "")) > 5]
+
+    def scrub(self, nb):
+        nb = copy.deepcopy(nb)
+        nb.cells = [cell for cell in nb.cells if not is_ta_only(cell)]
+        for cell in nb.cells:
+            released = self.release_cells.get(grade_id(cell))
+            if released is not None and (is_locked(released) or is_locked(cell)):
+                cell.source = released.source
+            for output in cell.get("outputs", []):
+                self._scrub_output(output)
+        return nb
+
+    def _scrub_output(self, output):
+        if output.get("output_type") == "error":
+            output["ename"] = self.clean_text(output.get("ename", ""))
+            output["evalue"] = self.clean_text(output.get("evalue", ""))
+            output["traceback"] = [f"{output['ename']}: {output['evalue']}"]
+        if "text" in output:
+            output["text"] = self.clean_text(_joined(output["text"]))
+        for mime, value in list(output.get("data", {}).items()):
+            if isinstance(value, (str, list)) and mime not in IMAGE_MIMES:
+                output["data"][mime] = self.clean_text(_joined(value))
+
+    def clean_text(self, text):
+        return "\n".join(REDACTED if self.leaks(line) else line for line in text.split("\n"))
+
+    def leaks(self, line):
+        plain = _strip_ansi(line)
+        if any(secret in plain for secret in self.secrets):
+            return True
+        if ENV_LINE.search(plain) or any(p in plain for p in self.paths):
+            return True
+        return "BEGIN HIDDEN TESTS" in plain or "BEGIN SOLUTION" in plain or "MARK SCHEME" in plain
+
+
+class ScrubFeedback(NbGraderPreprocessor):
+    """GenerateFeedback step: the notebook as `Scrubber` leaves it (see module docstring)."""
+
+    course_root = Unicode("", help="Course root; default: the converter's course directory "
+                                   "(nbgrader runs converters from there)").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        return Scrubber(Course(self._root())).scrub(nb), resources
+
+    def _root(self):
+        return self.course_root or course_root(self)
+
+
+def _joined(value):
+    return "".join(value) if isinstance(value, list) else value
+
+
+def _strip_ansi(text):
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
