@@ -26,11 +26,10 @@ c.Autograde.autograde_preprocessors = [
     "mlpkit.preprocessors.ta_view.GraftStudentRuns",
     "nbgrader.preprocessors.IgnorePattern",
     "nbgrader.preprocessors.LimitOutput",
-    # nbgrader's SaveAutoGrades in one transaction per notebook: a crash leaves old grades, never a mix.
+    # nbgrader's SaveAutoGrades in one transaction per notebook: a crash leaves old grades, never a
+    # mix. The same transaction records Task 3 as extra credit, so totals are out of the core
+    # points (mlpkit/preprocessors/bonus_extra_credit.py).
     "mlpkit.save_grades.AtomicSaveAutoGrades",
-    # Task 3 is a bonus: nbgrader records its points as extra credit, so totals are out of the
-    # core points (mlpkit/preprocessors/bonus_extra_credit.py).
-    "mlpkit.preprocessors.bonus_extra_credit.BonusAsExtraCredit",
     "nbgrader.preprocessors.AssignLatePenalties",
     # No trailing CheckCellMetadata: the sanitize step validated this metadata before execution
     # and nothing since changes it; a second jsonschema pass costs 50-250 ms per notebook.

@@ -136,6 +136,7 @@ def new_course(root, *, source="toy"):
         write_notebook(toy_source_notebook(), course.source_nb_path)
     else:
         shutil.copytree(REPO / "source", root / "source")
+        shutil.copytree(REPO / "judges", root / "judges")  # the real lab's probes need their judges
     return course
 
 

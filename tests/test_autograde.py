@@ -323,7 +323,9 @@ def test_a_notebook_that_never_started_is_reported_as_a_grader_fault(capsys):
 def _autograded_scores(course):
     """{student: (auto_score of each of CELLS)} of every submission in the gradebook."""
     with course.gradebook() as gb:
-        return {sub.student.id: tuple(next(g.auto_score for g in nb.grades if g.name == cell) for cell in CELLS)
+        # A bonus cell's points are extra credit (auto_score 0): count both, None when unrecorded.
+        return {sub.student.id: tuple(next(None if g.auto_score is None else g.auto_score + (g.extra_credit or 0)
+                                           for g in nb.grades if g.name == cell) for cell in CELLS)
                 for sub in gb.assignment_submissions("mlp_lab") for nb in sub.notebooks}
 
 
@@ -378,7 +380,7 @@ def test_a_grader_killed_at_any_moment_resumes_to_the_right_grades(tmp_path):
             stale.unlink()   # so the next kill waits for students recorded in that run
     final = grade_all(course, jobs=2, progress=False)
     assert _autograded_scores(course) == expected
-    assert {s: tuple(final[s].scores[c]["auto_score"] for c in CELLS) for s in expected} == expected
+    assert {s: tuple(final[s].scores[c]["score"] for c in CELLS) for s in expected} == expected  # bonus: extra credit
     import sqlite3
     with sqlite3.connect(course.gradebook_path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -6,8 +6,8 @@
   and `mlpkit feedback` all run it).
 - `score_summary.ScoreSummary`: GenerateFeedback step; a first cell with the core and
   bonus points, as grades.csv has them.
-- `bonus_extra_credit.BonusAsExtraCredit`: Autograde step; Task 3 points become
-  nbgrader extra credit, so nbgrader's totals are out of the core points.
+- `bonus_extra_credit`: Task 3 points become nbgrader extra credit (inside
+  mlpkit/save_grades.py's transaction), so nbgrader's totals are out of the core points.
 - `ta_view.GraftStudentRuns`: Autograde step; the student's own experiment outputs
   and the mark scheme, for the TA, in the autograded notebook.
 

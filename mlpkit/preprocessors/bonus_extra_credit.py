@@ -1,5 +1,4 @@
-"""BonusAsExtraCredit: Task 3's points become nbgrader extra credit, so nbgrader's totals
-are out of the core points.
+"""Task 3's points as nbgrader extra credit, so that nbgrader's totals are out of the core points.
 
 nbgrader adds a grade's `extra_credit` to its score but not to the maximum, which is the
 sum of the grade cells' `max_score`. The kit therefore records every autograded bonus
@@ -9,8 +8,8 @@ shows e.g. 32.5 / 22 (core + bonus out of core), each Task 3 cell "0 / 0 + 1.5 (
 credit)", and `mlpkit grades` the same numbers split into core and bonus columns. The
 full points of a bonus cell are those of the source notebook (the gradebook's are 0).
 
-nbgrader_config.py puts it in `c.Autograde.autograde_preprocessors` right after
-the grades are saved, and `after_generate_assignment` in
+`move_bonus_to_extra_credit` runs inside AtomicSaveAutoGrades' transaction (mlpkit/save_grades.py),
+so grades and extra credit are saved together; nbgrader_config.py puts `after_generate_assignment` in
 `c.GenerateAssignment.post_convert_hook`, which sets the maxima to 0 as soon as
 generate_assignment has put the cells in the gradebook (`mlpkit release`, the
 formgrader's Generate button, `nbgrader generate_assignment`). Python:
@@ -19,7 +18,6 @@ formgrader's Generate button, `nbgrader generate_assignment`). Python:
 """
 import copy
 
-from nbgrader.preprocessors import NbGraderPreprocessor
 
 from mlpkit.notebook import grade_id, is_bonus, is_grade as is_graded, is_solution, nbgrader_meta
 from mlpkit.preprocessors import course_root
@@ -67,29 +65,22 @@ def after_generate_assignment(assignment, student, notebooks):
         gb.db.commit()
 
 
-class BonusAsExtraCredit(NbGraderPreprocessor):
-    """Autograde step after the grades are saved: bonus points move to extra credit."""
-
-    def preprocess(self, nb, resources):
-        from nbgrader.api import Gradebook
-        from nbgrader.utils import determine_grade
-        from mlpkit.course import Course
-        points = bonus_points(Course(course_root(self)).source_notebook())
-        info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gb:
-            for cell in nb.cells:
-                gid = grade_id(cell)
-                if gid not in points:
-                    continue
-                # nbgrader's own rule (error or stderr output: 0, else full points), applied with
-                # the source's points: the gradebook's are 0 once the bonus is extra credit.
-                full = copy.deepcopy(cell)
-                full.metadata.nbgrader["points"] = points[gid]
-                earned, _ = determine_grade(full, self.log)
-                grade = gb.find_grade(gid, info["notebook"], info["assignment"], info["student"])
-                grade.auto_score = 0.0
-                grade.extra_credit = earned
-                cell.metadata.nbgrader["points"] = 0.0
-            zero_bonus_maxima(gb, info["notebook"], info["assignment"], points)
-            gb.db.commit()
-        return nb, resources
+def move_bonus_to_extra_credit(gb, nb, info, points, log=None):
+    """In the open gradebook `gb`: every bonus cell's earned points become extra credit (auto_score
+    0), its maximum 0. Called by AtomicSaveAutoGrades inside the transaction that saves the grades,
+    so a grader killed at any moment leaves both or neither (mlpkit/save_grades.py)."""
+    from nbgrader.utils import determine_grade
+    for cell in nb.cells:
+        gid = grade_id(cell)
+        if gid not in points:
+            continue
+        # nbgrader's own rule (error or stderr output: 0, else full points), applied with
+        # the source's points: the gradebook's are 0 once the bonus is extra credit.
+        full = copy.deepcopy(cell)
+        full.metadata.nbgrader["points"] = points[gid]
+        earned, _ = determine_grade(full, log)
+        grade = gb.find_grade(gid, info["notebook"], info["assignment"], info["student"])
+        grade.auto_score = 0.0
+        grade.extra_credit = earned
+        cell.metadata.nbgrader["points"] = 0.0
+    zero_bonus_maxima(gb, info["notebook"], info["assignment"], points)
