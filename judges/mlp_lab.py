@@ -6,7 +6,9 @@ probe observed of the source notebook's solutions (mlpkit/reference.py), and rai
 `Failed(message)` or returns. The probes themselves are the hidden regions of the source
 notebook's test cells. Try one: `python -m mlpkit.judge_cli NOTEBOOK` (or `mlpkit autograde`).
 """
+import importlib.util
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -162,22 +164,18 @@ def task1_does_not_modify_inputs(seen, expected):
 # with the reference's observations, and a cause is named only if replaying the stated update on these
 # inputs reproduces the reference's numbers.
 
-def _make_parameters(sizes, seed):
-    generator = np.random.default_rng(seed)
-    weights = [generator.standard_normal((n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    return weights, [generator.standard_normal(n_out) for n_out in sizes[1:]]
+def _lab_checks():
+    """The lab's own lab_checks.py (source/mlp_lab/): the judges rebuild a probe's inputs with the
+    very generators the probe used, never with a copy of them."""
+    path = Path(__file__).resolve().parents[1] / "source" / "mlp_lab" / "lab_checks.py"
+    spec = importlib.util.spec_from_file_location("mlp_lab_checks_for_judges", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _make_gradients(sizes, steps, seed):
-    generator = np.random.default_rng(seed)
-
-    def one(shape):
-        magnitude = 10.0 ** generator.uniform(-3, 1, size=shape)
-        sign = generator.choice([-1.0, 1.0], size=shape)
-        return np.where(generator.random(shape) < 0.2, 0.0, sign * magnitude)
-
-    return [([one((n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])],
-             [one((n,)) for n in sizes[1:]]) for _ in range(steps)]
+_LAB = _lab_checks()
+_make_parameters, _make_gradients = _LAB.make_parameters, _LAB.make_gradients
 
 
 def _zero_gradients(sizes, seed):

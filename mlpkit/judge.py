@@ -17,6 +17,7 @@ import logging
 import sys
 from pathlib import Path
 
+import numpy as np
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -54,7 +55,7 @@ def verdict(cell, judges, references):
         explain = getattr(judges, "explain_error", None)
         cause = explain(grade_id, str(seen["error"])) if explain else None
         return False, str(seen["error"])[:4000] + (f"\nLikely cause: {cause}" if cause else "")
-    expected = decode(references[grade_id]["values"], [10**9])
+    expected = _decoded(references, grade_id)
     try:
         getattr(judges, grade_id)(seen, expected)
     except Failed as failure:
@@ -63,6 +64,31 @@ def verdict(cell, judges, references):
         log.debug("judge %s raised", grade_id, exc_info=True)
         return False, f"the grader could not make sense of this cell's observations ({type(error).__name__})"
     return True, PASSED
+
+
+_DECODED = {}
+
+
+def _decoded(references, grade_id):
+    """The reference's observations of one cell, decoded once per process (they are the same for
+    every student; arrays are never modified by the judges)."""
+    key = (id(references), grade_id)
+    if key not in _DECODED:
+        _DECODED[key] = _read_only(decode(references[grade_id]["values"], [10**9]))
+    return _DECODED[key]
+
+
+def _read_only(value):
+    """Freeze the arrays: a judge that wrote into the reference would corrupt the next student's verdict."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, list):
+        for item in value:
+            _read_only(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _read_only(item)
+    return value
 
 
 def judge_notebook(nb, judges, references):
