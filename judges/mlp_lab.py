@@ -4,7 +4,8 @@ Instructor-only: this folder is never released and never enters the sandbox. Eac
 `seen`, what the cell's probe observed of the student's code, and `expected`, what the same
 probe observed of the source notebook's solutions (mlpkit/reference.py), and raises
 `Failed(message)` or returns. The probes themselves are the hidden regions of the source
-notebook's test cells. Try one: `python -m mlpkit.judge_cli NOTEBOOK` (or `mlpkit autograde`).
+notebook's test cells. Run them with `mlpkit autograde` (or nbgrader's own autograde);
+tests/test_judge.py checks that every judge passes the reference itself.
 """
 import importlib.util
 import re

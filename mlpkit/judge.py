@@ -2,7 +2,7 @@
 
 In nbgrader_config.py, after the execution step and before SaveAutoGrades:
 
-    c.Autograde.autograde_preprocessors = ["mlpkit.execute.SandboxedExecute", "mlpkit.judge.JudgeProbes", ...]
+    c.Autograde.autograde_preprocessors = ["mlpkit.sandboxed_execute.SandboxedExecute", "mlpkit.judge.JudgeProbes", ...]
 
 so `nbgrader autograde`, the formgrader's Autograde button and `mlpkit autograde` grade alike.
 For each grade cell that has a judge in `<course>/judges/<assignment>.py` (instructor-only:
@@ -31,11 +31,24 @@ log = logging.getLogger(__name__)
 PASSED = "Passed (hidden checks, judged by the grader).\n"
 
 
+_LOADED = {}
+
+
 def load_judges(course_root, assignment):
-    """The judges module of an assignment, `<course_root>/judges/<assignment>.py`, or None."""
+    """The judges module of an assignment, `<course_root>/judges/<assignment>.py`, or None.
+
+    Loaded once per version of the file and process: nbgrader builds the preprocessor anew
+    for every notebook, and the module is the same for every student."""
     path = Path(course_root) / "judges" / f"{assignment}.py"
     if not path.is_file():
         return None
+    key = (str(path.resolve()), path.stat().st_mtime_ns)
+    if key not in _LOADED:
+        _LOADED[key] = _import(path, assignment)
+    return _LOADED[key]
+
+
+def _import(path, assignment):
     name = f"mlpkit_judges_{assignment}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
