@@ -16,6 +16,15 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Execution is done by mlpkit's sandboxed runner (mlpkit/sandboxed_execute.py), not nbgrader's
 # Execute: it runs the notebook in bubblewrap with limits and survives dead kernels.
+# nbgrader's sanitize step, its metadata check with the schema checked once per process
+# instead of once per cell (mlpkit/preprocessors/check_cell_metadata.py).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "mlpkit.preprocessors.check_cell_metadata.CheckCellMetadata",
+]
 c.Autograde.autograde_preprocessors = [
     "mlpkit.sandboxed_execute.SandboxedExecute",
     # Hidden tests are judged here, outside the kernel: probed cells get the judge's verdict.

@@ -44,14 +44,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import nbformat  # noqa: E402
 from nbgrader.api import MissingEntry  # noqa: E402
 from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import CheckCellMetadata  # noqa: E402
+from nbgrader.utils import find_all_files  # noqa: E402
+from traitlets.utils.importstring import import_item  # noqa: E402
 
 from devtools.examples import example_notebooks  # noqa: E402
 from devtools.variants import build_submission, make_grading_course  # noqa: E402
 from mlpkit import notebook, record  # noqa: E402
-from mlpkit.course import STAGED, Course, path_with_venv_bin  # noqa: E402
+from mlpkit.course import NOTEBOOK, STAGED, Course, path_with_venv_bin  # noqa: E402
 from mlpkit.execute import run_notebook  # noqa: E402
 from mlpkit.limits import GradingLimits  # noqa: E402
-from mlpkit.pre_execute import prepare_workdir, sanitized_notebook  # noqa: E402
 from mlpkit.results import StudentResult  # noqa: E402
 from mlpkit.sandbox import probe  # noqa: E402
 from notebook_walltime import run_cells  # noqa: E402
@@ -138,10 +140,13 @@ def fresh_copy(template, parent, name):
     shutil.copytree(template.root, root, ignore=shutil.ignore_patterns("exec", "reports", "autograded",
                                                                        "grading"))
     if mode == "stock":
-        stock = [f"{p.__module__}.{p.__name__}" for p in Autograde().autograde_preprocessors]
+        stock = Autograde()
+        names = {kind: [f"{p.__module__}.{p.__name__}" for p in getattr(stock, f"{kind}_preprocessors")]
+                 for kind in ("sanitize", "autograde")}
         with open(root / "nbgrader_config.py", "a") as f:
             f.write("\n# benchmark baseline: nbgrader's stock preprocessors, its own Execute\n"
-                    f"c.Autograde.autograde_preprocessors = {stock!r}\n")
+                    f"c.Autograde.sanitize_preprocessors = {names['sanitize']!r}\n"
+                    f"c.Autograde.autograde_preprocessors = {names['autograde']!r}\n")
     return root
 
 
@@ -195,6 +200,36 @@ def gradebook_scores(root):
 
 
 # ---------------------------------------------------------------- one submission, step by step
+
+def sanitized_notebook(course, api, student):
+    """The staged notebook after nbgrader's own sanitize preprocessors (what its execute step runs)."""
+    nb = notebook.read(course.staged_dir(student) / f"{NOTEBOOK}.ipynb")
+    resources = {"nbgrader": {"notebook": NOTEBOOK, "assignment": course.assignment,
+                              "student": student, "db_url": api.coursedir.db_url}}
+    app = Autograde(coursedir=api.coursedir, parent=api)
+    for pp in app.sanitize_preprocessors:
+        cls = import_item(pp) if isinstance(pp, str) else pp
+        if cls is CheckCellMetadata:  # only validates
+            continue
+        nb, resources = cls(parent=app)(nb, resources)
+    # nbgrader writes the sanitized notebook to disk and reads it back before executing.
+    return notebook.reads(notebook.writes(nb))
+
+
+def prepare_workdir(course, api, student, parent):
+    """A scratch copy of what nbgrader puts next to the autograded notebook:
+    the student's files, then the source's given files on top."""
+    work = Path(parent) / student
+    work.mkdir(parents=True)
+    ignore = list(api.coursedir.ignore) + ["*.ipynb"]
+    for folder in (course.staged_dir(student), course.source_dir):   # nbgrader's order and filter
+        for f in find_all_files(str(folder), ignore):
+            target = work / os.path.relpath(f, folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(f, target)
+    return work
+
+
 
 def subprocess_seconds(argv):
     t0 = time.perf_counter()

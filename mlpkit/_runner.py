@@ -18,7 +18,11 @@ Semantics (nbgrader's ``allow_errors``, made robust):
 - past ``--notebook-timeout`` the remaining cells get a timeout error output;
 - with ``--kernel-uid`` (sandbox, runner started as root) the kernel runs as that
   unprivileged uid, so student code can neither signal, trace nor write to this
-  runner; processes a cell leaves behind are killed after the cell.
+  runner; processes a cell leaves behind are killed after the cell;
+- with ``--serve`` (sandbox with uid separation) the runner stays up for many notebooks,
+  each a length-prefixed JSON frame ``{"notebook", "uid"}`` on stdin answered by one on
+  stdout, and forks each kernel from a pre-imported zygote (mlpkit/_zygote.py) into the
+  submission's own uid, /tmp, namespaces and limits.
 
 Event kinds: error, timeout, kernel_died, output_truncated, limit.
 """
@@ -74,6 +78,10 @@ def _parse_args(argv):
                    '"NOFILE": n, "NPROC": n} applied to this process and inherited by the kernel')
     p.add_argument("--kill-strays", action="store_true",
                    help="sandbox only: kill processes a cell leaves behind (uses the pid namespace)")
+    p.add_argument("--serve", action="store_true",
+                   help="sandbox with uid separation only: run notebooks framed on stdin until EOF, "
+                        "kernels forked from a zygote (the frame gives each notebook's uid)")
+    p.add_argument("--tmp-bytes", type=int, default=None, help="--serve: size of each submission's /tmp")
     return p.parse_args(argv)
 
 
@@ -128,18 +136,91 @@ def _shorten(out, room, outs):
     return None
 
 
-def _make_client_classes(kernel_uid, kernel_gid):
+class ForkedKernel:
+    """The part of subprocess.Popen jupyter_client's provisioner uses, for a kernel the
+    zygote's session forked (not our child: liveness is read from /proc)."""
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is None:
+            try:
+                with open(f"/proc/{self.pid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                state = "X"
+            if state in ("Z", "X"):
+                self.returncode = -signal.SIGKILL
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def send_signal(self, signum):
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+
+KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:", "--HistoryManager.enabled=False",
+               "--InteractiveShellApp.extensions=[]"]
+
+
+def _make_client_classes(kernel_uid, kernel_gid, zygote=None):
+    from queue import Empty
+
     import zmq
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
+    from traitlets import default
+
+    class ReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout=None):
+            """jupyter_client's wait, less its last step: 0.2 s of IOPub silence to flush
+            messages that nbclient ignores anyway (it reads only replies to its own requests)."""
+            deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+            while True:
+                self.kernel_info()
+                try:
+                    msg = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    msg = None
+                if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected once anything arrives on it
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
     class SandboxKernelManager(AsyncKernelManager):
         """Starts this interpreter's ipykernel (see KERNEL_LAUNCHER), lean and silent."""
 
+        @default("client_factory")
+        def _ready_client(self):
+            return ReadyClient
+
         def format_kernel_cmd(self, extra_arguments=None):
-            cmd = [sys.executable, "-c", KERNEL_LAUNCHER, "-f", self.connection_file,
-                   "--HistoryManager.hist_file=:memory:", "--HistoryManager.enabled=False",
-                   "--InteractiveShellApp.extensions=[]"]
+            cmd = [sys.executable, "-c", KERNEL_LAUNCHER, "-f", self.connection_file] + KERNEL_ARGS
             if kernel_uid is not None:
                 # Drop to the unprivileged uid with no capabilities and no way back.
                 cmd = ["setpriv", f"--reuid={kernel_uid}", f"--regid={kernel_gid}", "--clear-groups",
@@ -154,6 +235,14 @@ def _make_client_classes(kernel_uid, kernel_gid):
             return kc
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
+            if zygote is not None:
+                with open(self.connection_file) as f:
+                    connection = f.read()
+                pid = zygote.ask(op="kernel", connection=connection, argv=KERNEL_ARGS)["pid"]
+                p = self.provisioner
+                p.process, p.pid, p.pgid = ForkedKernel(pid), pid, pid
+                self._reconcile_connection_info(p.connection_info)
+                return
             if kernel_uid is not None:
                 os.chown(self.connection_file, kernel_uid, kernel_gid)
             # The kernel must never write to our stdout (it carries the result JSON).
@@ -215,14 +304,15 @@ def _make_client_classes(kernel_uid, kernel_gid):
 
 
 class Runner:
-    def __init__(self, nb, args):
+    def __init__(self, nb, args, zygote=None):
         self.nb = nb
         self.args = args
+        self.zygote = zygote
         self.events = []
         self.deadline = time.monotonic() + args.notebook_timeout
         self.succeeded = []  # indices of cells that ran without error (replayed after a restart)
         self.finished = set()  # indices of cells with their final outputs
-        km_class, client_class = _make_client_classes(args.kernel_uid, args.kernel_gid)
+        km_class, client_class = _make_client_classes(args.kernel_uid, args.kernel_gid, zygote)
         self.client = client_class(
             nb, timeout=args.cell_timeout, startup_timeout=args.startup_timeout,
             allow_errors=True, interrupt_on_timeout=False, error_on_timeout=None,
@@ -247,7 +337,15 @@ class Runner:
 
     async def kill_kernel(self):
         c = self.client
-        if self.args.kill_strays:
+        if self.zygote is not None:
+            # The zygote and the session share the pid namespace: kill the submission's uid only.
+            if self.kernel_pid:
+                try:
+                    os.kill(self.kernel_pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            self.kill_strays()
+        elif self.args.kill_strays:
             # In the sandbox's pid namespace everything but us and pid 1 is the kernel's.
             try:
                 os.kill(-1, signal.SIGKILL)
@@ -462,12 +560,86 @@ def _seed_font_cache(source, mplconfigdir, uid, gid):
         pass  # matplotlib rebuilds the list itself
 
 
+def _clear_outputs(nb):
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            # Outputs come only from this run: stale or forged outputs never reach the grader.
+            cell.outputs = []
+            cell.execution_count = None
+
+
+def run_one(nb, args, zygote=None):
+    """Execute `nb`; return (result dict for the caller, exit status)."""
+    runner = Runner(nb, args, zygote)
+    runner.client.on_cell_executed = _ReplyErrorHook()
+    status = 0
+    try:
+        asyncio.run(runner.run())
+    except Exception as e:  # noqa: BLE001 - report what we have
+        runner.event(None, "limit", f"runner error: {type(e).__name__}: {e}")
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and i not in runner.finished:
+                # No outputs would mean full marks for a test cell: fail what did not run.
+                cell.outputs = [_error_output("DeadKernelError", "Not run: the notebook runner failed.")]
+        status = 1
+    return {"notebook": nb, "events": runner.events, "timings": runner.timings}, status
+
+
+def _read_frame(stream):
+    header = stream.read(8)
+    if len(header) < 8:
+        return None
+    size = int.from_bytes(header, "big")
+    data = stream.read(size)
+    return data if len(data) == size else None
+
+
+def serve(args):
+    """--serve: notebooks in, results out, one frame each, until stdin closes."""
+    import _zygote
+    zygote = _zygote.Zygote.start()  # first: before any thread or zmq socket exists here
+    import nbformat
+    seed = os.path.abspath(args.seed_from)
+    mpl = os.path.abspath(args.mpl_cache_from) if args.mpl_cache_from else None
+    out = os.fdopen(RESULT_FD, "wb")
+    served = 0
+    while True:
+        frame = _read_frame(sys.stdin.buffer)
+        if frame is None:
+            return 0
+        t0 = time.monotonic()
+        request = json.loads(frame)
+        nb = nbformat.from_dict(request["notebook"])
+        _clear_outputs(nb)
+        one = argparse.Namespace(**vars(args))
+        one.kernel_uid = one.kernel_gid = int(request["uid"])
+        served += 1
+        try:
+            zygote.ask(op="session", uid=one.kernel_uid, gid=one.kernel_gid, rlimits=json.loads(args.rlimits),
+                       tmp_bytes=args.tmp_bytes, seed=seed, mpl_cache=mpl)
+        except RuntimeError as e:
+            result = {"notebook": nb, "events": [{"cell": None, "kind": "limit", "message": str(e)}], "timings": {}}
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs = [_error_output("DeadKernelError", "Not run: the sandbox could not be set up.")]
+        else:
+            result, _ = run_one(nb, one, zygote)
+            zygote.ask(op="end")
+        result["timings"].update(runner_start=round(t0 - STARTED, 3) if served == 1 else 0.0,
+                                 served=served, total=round(time.monotonic() - t0, 3))
+        payload = json.dumps(result).encode("utf-8")
+        out.write(len(payload).to_bytes(8, "big") + payload)
+        out.flush()
+
+
 def main(argv=None):
     global RESULT_FD
     args = _parse_args(argv)
     # Keep the result channel private: anything printed to fd 1 later goes to stderr.
     RESULT_FD = os.dup(1)
     os.dup2(2, 1)
+    if args.serve:
+        return serve(args)
     raw = sys.stdin.buffer.read()
     import nbformat
     nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
@@ -480,27 +652,11 @@ def main(argv=None):
     if args.mpl_cache_from and os.environ.get("MPLCONFIGDIR"):
         _seed_font_cache(args.mpl_cache_from, os.environ["MPLCONFIGDIR"], args.kernel_uid, args.kernel_gid)
     _apply_rlimits(json.loads(args.rlimits))
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            # Outputs come only from this run: stale or forged outputs never reach the grader.
-            cell.outputs = []
-            cell.execution_count = None
-    runner = Runner(nb, args)
-    runner.client.on_cell_executed = _ReplyErrorHook()
-    status = 0
-    try:
-        asyncio.run(runner.run())
-    except Exception as e:  # noqa: BLE001 - report what we have
-        runner.event(None, "limit", f"runner error: {type(e).__name__}: {e}")
-        for i, cell in enumerate(nb.cells):
-            if cell.cell_type == "code" and i not in runner.finished:
-                # No outputs would mean full marks for a test cell: fail what did not run.
-                cell.outputs = [_error_output("DeadKernelError", "Not run: the notebook runner failed.")]
-        status = 1
-    runner.timings["total"] = round(time.monotonic() - STARTED, 3)
-    payload = json.dumps({"notebook": nb, "events": runner.events, "timings": runner.timings}).encode("utf-8")
+    _clear_outputs(nb)
+    result, status = run_one(nb, args)
+    result["timings"]["total"] = round(time.monotonic() - STARTED, 3)
     with os.fdopen(RESULT_FD, "wb") as out:
-        out.write(payload)
+        out.write(json.dumps(result).encode("utf-8"))
     return status
 
 

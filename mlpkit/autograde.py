@@ -12,9 +12,9 @@ Python API (used by mlpkit.demo, devtools and the tests):
               changed_only=False, force=False) -> {student: mlpkit.results.StudentResult}
 
 The pipeline (`grade_all`, docs/design.md) reads top to bottom: stage each submission
-(mlpkit/stage.py), run them in parallel (mlpkit/pre_execute.py) and record each student
-in the gradebook as soon as their run ends (mlpkit/record.py), writing
-grading/<student>.json (mlpkit/results.py) right after. Any exception while grading
+(mlpkit/stage.py), then N workers (mlpkit/workers.py) each record one student at a time
+through nbgrader (mlpkit/record.py), running the notebook in the worker's warm sandbox;
+grading/<student>.json (mlpkit/results.py) is written as each comes back. Any exception while grading
 one student is caught, recorded and reported; the others go on.
 """
 import contextlib
@@ -29,10 +29,10 @@ import mlpkit.sandbox
 
 from mlpkit import notebook, results
 from mlpkit.course import Course, CourseError, sha256_file
-from mlpkit.pre_execute import pre_execute
-from mlpkit.record import drop_partial_submission, gradebook_students, grading_api, record, sync_gradebook
+from mlpkit.record import gradebook_students, grading_api, sync_gradebook
 from mlpkit.results import StudentResult, summary_table
 from mlpkit.stage import stage
+from mlpkit.workers import grade_students
 
 
 def add_arguments(parser):
@@ -90,11 +90,8 @@ def grade_all(course, students=None, jobs=None, sandbox="auto", progress=True,
         bar = tqdm(total=len(todo), desc=f"grading ({min(jobs, len(todo) or 1)} worker(s))", unit="nb",
                    disable=not progress or not todo, file=sys.stderr, leave=False)
         bar.update(len(todo) - len(staged))
-        # Record each student as soon as their run ends, while the workers run the next ones.
-        for student, report in pre_execute(course, api, staged, jobs, sandbox, force=force):
-            res = graded[student]
-            apply_report(res, report)
-            record_one(course, api, res)
+        for res in grade_students(course, api, [graded[s] for s in staged], jobs, sandbox, force=force):
+            graded[res.student] = res   # from a worker: a copy of the one sent
             finish(course, res)
             bar.update(1)
         bar.close()
@@ -183,30 +180,6 @@ def stage_one(course, student, release_nb, res):
         return False
     finally:
         res.timings["normalize"] = round(time.perf_counter() - t0, 3)
-
-
-def apply_report(res, report):
-    """What the parallel pass found about one run."""
-    res.timings["execute"] = report.get("wall")
-    if "error" in report:
-        res.notes.append("pre-execution failed (nbgrader's execute step ran it instead): "
-                         + report["error"].strip().splitlines()[-1])
-        return
-    res.events = list(report.get("events", []))
-    res.sandboxed = report.get("sandboxed")
-    res.executed = not report.get("cached")
-    res.timings["notebook_seconds"] = report.get("seconds")
-
-
-def record_one(course, api, res):
-    """Record one student through nbgrader; on failure, record the error and undo half-created entries."""
-    t0 = time.perf_counter()
-    try:
-        record(course, api, res)
-    except Exception:
-        res.fail("nbgrader autograde")
-        drop_partial_submission(course, res.student)
-    res.timings["record"] = round(time.perf_counter() - t0, 3)
 
 
 def finish(course, res):

@@ -38,6 +38,7 @@ from nbformat.v4 import new_output
 
 from mlpkit import __version__
 from mlpkit import sandbox as _sandbox
+from mlpkit import warm_sandbox
 from mlpkit.limits import GradingLimits
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def _kill_group(proc):
         pass
 
 
-def run_notebook(nb, workdir, *, limits, sandbox="auto", env=None, course_root=None):
+def run_notebook(nb, workdir, *, limits, sandbox="auto", env=None, course_root=None, reuse=False):
     """Execute `nb` (a NotebookNode) with the files of `workdir`; return (executed_nb, report).
 
     limits: a GradingLimits (timeouts, output caps, resource limits).
@@ -118,6 +119,8 @@ def run_notebook(nb, workdir, *, limits, sandbox="auto", env=None, course_root=N
     env: extra variables for the notebook (e.g. {"NBGRADER_EXECUTION": "validate"}).
     course_root: hidden from the notebook; default: the parent of `workdir` holding
     nbgrader_config.py.
+    reuse: run in this process's warm sandbox (mlpkit/warm_sandbox.py) where the machine
+    allows it (uid separation); the results are the same as a cold run's.
     """
     if sandbox not in SANDBOX_MODES:
         raise ValueError(f"sandbox must be one of {SANDBOX_MODES}, not {sandbox!r}")
@@ -127,54 +130,70 @@ def run_notebook(nb, workdir, *, limits, sandbox="auto", env=None, course_root=N
     if course_root is None and workdir is not None:
         course_root = _course_root_of(workdir)
     nb_in = nbformat.from_dict(copy.deepcopy(nb))
-    events, timings = [], {}
-    with tempfile.TemporaryDirectory(prefix="mlpkit-run-") as tmp:
-        staging = Path(tmp) / "given"
-        _stage_files(workdir, staging)
-        plan = _sandbox.build_command(runner_args=limits.runner_args(), staging=staging, course_root=course_root,
-                                      nbgrader_execution=nbgrader_execution, limits=limits,
-                                      env_extra=env, mode=sandbox)
-        if not plan.sandboxed and sandbox != "off":
-            message = UNSANDBOXED_WARNING.format(detail=_sandbox.probe()[1])
-            log.warning(message)
-            warnings.warn(message, RuntimeWarning, stacklevel=2)
-        payload = json.dumps(nb_in).encode("utf-8")
-        wall = limits.notebook_timeout + limits.wall_slack
-        out, err, returncode = b"", b"", None
-        try:
-            proc = plan.start(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        except OSError as e:  # e.g. bwrap vanished: a fault of the machine, not of the student
-            err = str(e).encode()
-        else:
-            try:
-                out, err = proc.communicate(payload, timeout=wall)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                out, err = proc.communicate()
-                events.append({"cell": None, "kind": "limit",
-                               "message": f"the whole run passed the wall-clock limit ({wall:g} s) and was killed"})
-            finally:
-                _kill_group(proc)  # nothing of the run outlives it
-            returncode = proc.returncode
-        executed, complete = None, False
-        try:
-            result = json.loads(out.decode("utf-8"))
-            executed = nbformat.from_dict(result["notebook"])
-            events = result["events"] + events
-            timings = result.get("timings", {})
-            complete = not events or all(e["kind"] != "limit" or e["cell"] is not None for e in events)
-        except (ValueError, KeyError, UnicodeDecodeError):
-            tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
-            log.error("notebook runner gave no usable result (exit %s): %s", returncode, " | ".join(tail))
-            executed = nb_in
-            _fail_all_cells(executed, "DeadKernelError",
-                            "The notebook could not be executed (the run was killed or crashed).")
-            events.append({"cell": None, "kind": "kernel_died",
-                           "message": f"runner gave no usable result (exit status {returncode})"})
+    payload = json.dumps(nb_in).encode("utf-8")
+    wall = limits.notebook_timeout + limits.wall_slack
+    settings = dict(limits=limits, course_root=course_root, nbgrader_execution=nbgrader_execution,
+                    env_extra=env, mode=sandbox)
+    box = warm_sandbox.get(**settings) if reuse and sandbox != "off" else None
+    if box is not None:
+        files = [(path.relative_to(workdir), path) for path in _working_files(workdir)]
+        out, err, returncode, timed_out = box.run(payload, files, wall)
+        plan, out, err = box.plan, out or b"", err.encode()
+    else:
+        with tempfile.TemporaryDirectory(prefix="mlpkit-run-") as tmp:
+            staging = Path(tmp) / "given"
+            _stage_files(workdir, staging)
+            plan = _sandbox.build_command(runner_args=limits.runner_args(), staging=staging, **settings)
+            if not plan.sandboxed and sandbox != "off":
+                message = UNSANDBOXED_WARNING.format(detail=_sandbox.probe()[1])
+                log.warning(message)
+                warnings.warn(message, RuntimeWarning, stacklevel=2)
+            out, err, returncode, timed_out = _run_cold(plan, payload, wall)
+    events = []
+    if timed_out:
+        events.append({"cell": None, "kind": "limit",
+                       "message": f"the whole run passed the wall-clock limit ({wall:g} s) and was killed"})
+    executed, timings, complete = _read_result(out, err, returncode, nb_in, events)
     report = {"sandboxed": plan.sandboxed, "uid_separation": plan.uid_separation, "seccomp": bool(plan.seccomp),
-              "events": events, "seconds": round(time.monotonic() - start, 3),
+              "warm": box is not None, "events": events, "seconds": round(time.monotonic() - start, 3),
               "limits": plan.limits, "complete": complete, "timings": timings}
     return executed, report
+
+
+def _run_cold(plan, payload, wall):
+    """One sandbox for one notebook: (stdout, stderr, exit status, timed out)."""
+    try:
+        proc = plan.start(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as e:  # e.g. bwrap vanished: a fault of the machine, not of the student
+        return b"", str(e).encode(), None, False
+    timed_out = False
+    try:
+        out, err = proc.communicate(payload, timeout=wall)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        out, err = proc.communicate()
+        timed_out = True
+    finally:
+        _kill_group(proc)  # nothing of the run outlives it
+    return out, err, proc.returncode, timed_out
+
+
+def _read_result(out, err, returncode, nb_in, events):
+    """(executed notebook, timings, complete) from the runner's answer; `events` gets its events.
+    No usable answer: every code cell fails."""
+    try:
+        result = json.loads(out.decode("utf-8"))
+        executed = nbformat.from_dict(result["notebook"])
+        events[:0] = result["events"]
+        complete = not events or all(e["kind"] != "limit" or e["cell"] is not None for e in events)
+        return executed, result.get("timings", {}), complete
+    except (ValueError, KeyError, UnicodeDecodeError):
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+        log.error("notebook runner gave no usable result (exit %s): %s", returncode, " | ".join(tail))
+        _fail_all_cells(nb_in, "DeadKernelError", "The notebook could not be executed (the run was killed or crashed).")
+        events.append({"cell": None, "kind": "kernel_died",
+                       "message": f"runner gave no usable result (exit status {returncode})"})
+        return nb_in, {}, False
 
 
 def cache_key(nb):
@@ -215,11 +234,12 @@ def _graft(nb, executed, report):
     return target, report
 
 
-def run_notebook_cached(nb, workdir, cache_dir, **kw):
+def run_notebook_cached(nb, workdir, cache_dir, refresh=False, **kw):
     """`run_notebook` through `cache_dir/<cache_key(nb)>.json`; returns (executed_nb, report).
 
     A hit needs the same code, the same working files and the same limits and sandbox
     mode; `report["cached"]` says whether it was one. Incomplete runs are not stored.
+    refresh: run even on a hit (and store the new run).
     """
     if not cache_dir:
         executed, report = run_notebook(nb, workdir, **kw)
@@ -229,7 +249,7 @@ def run_notebook_cached(nb, workdir, cache_dir, **kw):
     path = cache_dir / f"{cache_key(nb)}.json"
     params = {"limits": kw["limits"].key(), "sandbox": kw.get("sandbox", "auto"), "env": kw.get("env") or {},
               "files": _files_digest(workdir)}
-    if path.is_file():
+    if path.is_file() and not refresh:
         try:
             entry = json.loads(path.read_text())
             if entry.get("params") == params:

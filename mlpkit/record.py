@@ -1,19 +1,20 @@
 """Record students in gradebook.db through nbgrader's own autograde (the only gradebook writer).
 
-Step 3 of the autograde pipeline (docs/design.md):
+What each grading worker does per student (mlpkit/workers.py, docs/design.md):
 
     from mlpkit import record
     record.sync_gradebook(course)                  # gradebook holds the current source's cells
     api = record.grading_api(course, sandbox="auto")
     record.record(course, api, result)             # NbGraderAPI.autograde for one student
 
-nbgrader's execute step (`SandboxedExecute`) finds the run of the parallel pass in the
-cache, so recording runs no student code when the parallel pass worked. Each notebook's
-grades are saved in one transaction (mlpkit/save_grades.py): a grader killed at any
-moment leaves each student's previous grades or the new ones, never a mix.
+nbgrader's execute step (`SandboxedExecute`) runs the notebook sandboxed, through the run
+cache (an unchanged notebook is not run again). Each notebook's grades are saved in one
+transaction (mlpkit/save_grades.py): a grader killed at any moment leaves each student's
+previous grades or the new ones, never a mix.
 """
 import json
 import shutil
+import time
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
@@ -63,6 +64,17 @@ def grading_api(course, sandbox):
     return api
 
 
+def record_one(course, api, res):
+    """`record`, with failure handled: the error is recorded and half-created entries undone."""
+    t0 = time.perf_counter()
+    try:
+        record(course, api, res)
+    except Exception:
+        res.fail("nbgrader autograde")
+        drop_partial_submission(course, res.student)
+    res.timings["record"] = round(time.perf_counter() - t0, 3)
+
+
 def record(course, api, res):
     """nbgrader autograde for `res.student`; fills res.scores (raises when nbgrader fails)."""
     report_dir = course.cache_dir / "reports" / res.student
@@ -77,8 +89,8 @@ def record(course, api, res):
 
 
 def _merge_execute_report(res, report_dir):
-    """The report SandboxedExecute wrote for the run nbgrader graded: a cache hit means it
-    graded exactly the pre-executed run; otherwise its own run's events are the ones that count."""
+    """What SandboxedExecute reported of the run nbgrader graded (a cache hit: an earlier run
+    of exactly this code and these files)."""
     path = Path(report_dir) / f"{res.student}.exec.json"
     try:
         report = json.loads(path.read_text())
@@ -88,11 +100,11 @@ def _merge_execute_report(res, report_dir):
     finally:
         shutil.rmtree(report_dir, ignore_errors=True)
     res.cached = bool(report.get("cached"))
+    res.executed = not res.cached
+    res.events = list(report.get("events", []))
+    res.sandboxed = report.get("sandboxed")
     if not res.cached:
-        res.executed = True
-        res.events = list(report.get("events", []))
-        res.sandboxed = report.get("sandboxed")
-        res.timings["notebook_seconds"] = report.get("seconds")
+        res.timings["execute"] = report.get("seconds")
 
 
 def read_scores(course, student):

@@ -31,8 +31,8 @@ class StudentResult:
     notes: list = field(default_factory=list)    # repairs and other remarks
     error: str = None       # traceback, when the kit could not record the student
     sandboxed: bool = None
-    cached: bool = None     # True: nbgrader's execute step reused the parallel pass's run
-    executed: bool = None   # False: no notebook ran at all this time (both passes hit the cache)
+    cached: bool = None     # True: nbgrader's execute step found this exact run in the run cache
+    executed: bool = None   # False: no notebook ran this time (the cache hit)
     submission_sha256: str = None
     source_sha256: str = None
     timings: dict = field(default_factory=dict)   # seconds per step

@@ -34,12 +34,14 @@ from importlib import metadata
 from pathlib import Path
 
 RUNNER = Path(__file__).with_name("_runner.py")
+ZYGOTE = Path(__file__).with_name("_zygote.py")  # imported by the runner with --serve
 
 # Paths inside the sandbox.
 SANDBOX_TMP = "/tmp"
 SANDBOX_WORKDIR = "/tmp/work"
 SANDBOX_GIVEN = "/tmp/.given"        # read-only copy of the notebook's files, seeded into WORKDIR
 SANDBOX_RUNNER = "/tmp/.runner/_runner.py"
+SANDBOX_ZYGOTE = "/tmp/.runner/_zygote.py"
 SANDBOX_HOME = "/tmp/home"
 SANDBOX_MPLCACHE = "/tmp/.mplcache"  # read-only font list, copied into the fresh MPLCONFIGDIR
 
@@ -50,8 +52,10 @@ ALWAYS_HIDDEN = ("/root", "/home", "/srv", "/mnt", "/media", "/run")
 # The kit's own checkout is a course too (source/ holds the reference solutions).
 KIT_ROOT = Path(__file__).resolve().parent.parent
 
-# Kernel uids: one per live run, so RLIMIT_NPROC counts only that run's processes.
+# Kernel uids: one per run (4,096 per grader process before one comes back), so
+# RLIMIT_NPROC counts only that run's processes and no run can signal another's.
 _UID_BASE = 2_000_000_000
+_UIDS_PER_PROCESS = 4096
 _uid_counter = itertools.count()
 _uid_lock = threading.Lock()
 
@@ -184,7 +188,7 @@ def _run_probe():
     if setpriv is None:
         return True, "bubblewrap works, but setpriv (util-linux) is missing: no uid separation", False
     # The exact recipe of build_command: keep SETUID/SETGID, then drop to a spare uid.
-    uid = str(_UID_BASE + os.getpid() * 8 + 7)
+    uid = str(next_kernel_uid())
     ok, err = works(base + ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--", setpriv,
                             f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "/bin/true"])
     if not ok:
@@ -227,10 +231,10 @@ def _build_matplotlib_font_cache():
     return folder
 
 
-def _next_kernel_uid():
+def next_kernel_uid():
     with _uid_lock:
-        k = next(_uid_counter) % 8
-    return _UID_BASE + os.getpid() * 8 + k
+        k = next(_uid_counter) % _UIDS_PER_PROCESS
+    return _UID_BASE + (os.getpid() % 2**17) * _UIDS_PER_PROCESS + k
 
 
 def sandbox_env(nbgrader_execution="autograde", home=SANDBOX_HOME, tmp=SANDBOX_TMP, extra=None):
@@ -291,16 +295,21 @@ def interpreter_folders():
 
 
 def build_command(*, runner_args, staging, course_root, limits, nbgrader_execution="autograde",
-                  env_extra=None, mode="auto"):
+                  env_extra=None, mode="auto", serve=False):
     """Return a Plan that runs `_runner.py runner_args` on the files copied into `staging`.
 
     limits: a GradingLimits (its resource limits are applied here).
+    serve: a long-lived runner (`_runner.py --serve`) that runs many notebooks, each with the
+    files `staging` holds at that moment, in its own uid and /tmp; None where that needs uid
+    separation and there is none.
 
     mode: "require" (raise SandboxUnavailable if bwrap fails), "auto" (fall back to an
     unsandboxed run) or "off". `staging` is a host folder holding the notebook's working
     files (not the notebook); `course_root` is hidden from student code.
     """
     usable, detail = probe() if mode != "off" else (False, "sandbox switched off")
+    if serve and not (usable and uid_separation_available()):
+        return None
     if mode == "require" and not usable:
         raise SandboxUnavailable(
             f"the sandbox is required but unavailable: {detail}. Install bubblewrap "
@@ -334,6 +343,7 @@ def build_command(*, runner_args, staging, course_root, limits, nbgrader_executi
     argv += [
              "--ro-bind", str(staging), SANDBOX_GIVEN,
              "--ro-bind", str(RUNNER), SANDBOX_RUNNER,
+             "--ro-bind", str(ZYGOTE), SANDBOX_ZYGOTE,
              "--perms", "0777", "--dir", SANDBOX_WORKDIR,
              "--perms", "0777", "--dir", SANDBOX_HOME,
              "--chdir", SANDBOX_WORKDIR, "--clearenv"]
@@ -347,11 +357,17 @@ def build_command(*, runner_args, staging, course_root, limits, nbgrader_executi
         argv[argv.index("--chdir"):argv.index("--chdir")] = ["--ro-bind-try", str(font_cache), SANDBOX_MPLCACHE]
         runner += ["--mpl-cache-from", SANDBOX_MPLCACHE]
     if uid_separation:
-        uid = _next_kernel_uid()
         # The runner keeps only what it needs to start and stop the kernel; the kernel gets nothing.
-        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN"):
+        # Serving, it also builds each submission's mount namespace (SYS_ADMIN) and drops the
+        # kernel's capability bounding set itself (SETPCAP).
+        caps = ["CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN"]
+        for cap in caps + (["CAP_SYS_ADMIN", "CAP_SETPCAP"] if serve else []):
             argv += ["--cap-add", cap]
-        runner += ["--kernel-uid", str(uid), "--kernel-gid", str(uid)]
+        if serve:
+            runner += ["--serve", "--tmp-bytes", str(limits.tmp_bytes)]
+        else:
+            uid = next_kernel_uid()
+            runner += ["--kernel-uid", str(uid), "--kernel-gid", str(uid)]
     argv += ["--"] + runner + list(runner_args)
     return Plan(argv=argv, cwd="/", env=env, sandboxed=True, uid_separation=uid_separation,
                 limits=limits.rlimits(with_nproc=uid_separation),

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Enum, Unicode, default
+from traitlets import Bool, Enum, Unicode, default
 
 from mlpkit.execute import SANDBOX_MODES, run_notebook_cached
 from mlpkit.limits import GradingLimits
@@ -29,6 +29,9 @@ class SandboxedExecute(NbGraderPreprocessor):
     sandbox = Enum(SANDBOX_MODES, "auto", help='"auto", "require" or "off" (see docs/sandbox.md).').tag(config=True)
     cache_dir = Unicode(help="Folder of cached runs (default: $MLPKIT_CACHE_DIR; empty: no cache).").tag(config=True)
     report_dir = Unicode(help="Folder for <student>.exec.json reports (default: $MLPKIT_REPORT_DIR).").tag(config=True)
+    reuse_sandbox = Bool(False, help="Run in this process's warm sandbox (mlpkit/warm_sandbox.py), as "
+                                     "`mlpkit autograde`'s workers do; same results as a cold run.").tag(config=True)
+    refresh = Bool(False, help="Ignore cached runs (the new run is cached).").tag(config=True)
 
     @default("cache_dir")
     def _default_cache_dir(self):
@@ -41,8 +44,9 @@ class SandboxedExecute(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         workdir = resources.get("metadata", {}).get("path") or os.getcwd()
         student = resources.get("nbgrader", {}).get("student") or "unknown"
-        executed, report = run_notebook_cached(nb, workdir, self.cache_dir or None,
-                                               limits=GradingLimits(parent=self), sandbox=self.sandbox)
+        executed, report = run_notebook_cached(nb, workdir, self.cache_dir or None, refresh=self.refresh,
+                                               limits=GradingLimits(parent=self), sandbox=self.sandbox,
+                                               reuse=self.reuse_sandbox)
         for event in report["events"]:
             if event["kind"] != "error":
                 self.log.warning("%s: cell %s: %s: %s", student, event["cell"], event["kind"], event["message"])

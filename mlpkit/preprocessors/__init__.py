@@ -10,6 +10,8 @@
   mlpkit/save_grades.py's transaction), so nbgrader's totals are out of the core points.
 - `ta_view.GraftStudentRuns`: Autograde step; the student's own experiment outputs
   and the mark scheme, for the TA, in the autograded notebook.
+- `check_cell_metadata.CheckCellMetadata`: Autograde's sanitize step; nbgrader's metadata
+  validation with its schema checked once per process instead of once per cell.
 
 Not a command: nbgrader builds these from the dotted names in the config.
 """
