@@ -618,18 +618,23 @@ def serve(args):
             zygote.ask(op="session", uid=one.kernel_uid, gid=one.kernel_gid, rlimits=json.loads(args.rlimits),
                        tmp_bytes=args.tmp_bytes, seed=seed, mpl_cache=mpl)
         except RuntimeError as e:
-            result = {"notebook": nb, "events": [{"cell": None, "kind": "limit", "message": str(e)}], "timings": {}}
-            for cell in nb.cells:
-                if cell.cell_type == "code":
-                    cell.outputs = [_error_output("DeadKernelError", "Not run: the sandbox could not be set up.")]
-        else:
-            result, _ = run_one(nb, one, zygote)
+            # A fault of this sandbox, not of the notebook: no answer, so the caller starts a
+            # fresh sandbox and runs the notebook again there.
+            print(f"runner: {e}", file=sys.stderr)
+            return 3
+        result, _ = run_one(nb, one, zygote)
+        try:
             zygote.ask(op="end")
+        except RuntimeError as e:
+            print(f"runner: {e}; this sandbox stops after this notebook", file=sys.stderr)
+            served = -1
         result["timings"].update(runner_start=round(t0 - STARTED, 3) if served == 1 else 0.0,
                                  served=served, total=round(time.monotonic() - t0, 3))
         payload = json.dumps(result).encode("utf-8")
         out.write(len(payload).to_bytes(8, "big") + payload)
         out.flush()
+        if served < 0:
+            return 3
 
 
 def main(argv=None):

@@ -138,6 +138,11 @@ def run_notebook(nb, workdir, *, limits, sandbox="auto", env=None, course_root=N
     if box is not None:
         files = [(path.relative_to(workdir), path) for path in _working_files(workdir)]
         out, err, returncode, timed_out = box.run(payload, files, wall)
+        if out is None and not timed_out:
+            # The warm sandbox broke without an answer (e.g. its zygote was killed): once more
+            # in a fresh one, so that a fault of the sandbox does not cost the student.
+            box = warm_sandbox.get(**settings) or box
+            out, err, returncode, timed_out = box.run(payload, files, wall)
         plan, out, err = box.plan, out or b"", err.encode()
     else:
         with tempfile.TemporaryDirectory(prefix="mlpkit-run-") as tmp:

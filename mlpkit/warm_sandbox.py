@@ -1,7 +1,7 @@
 """A long-lived sandbox that runs many notebooks, paying start-up once per grading worker.
 
 `mlpkit.execute.run_notebook(..., reuse=True)` runs through one of these; the grading
-workers of mlpkit/pre_execute.py ask for it. One bubblewrap sandbox holds
+workers of mlpkit/workers.py ask for it (`SandboxedExecute.reuse_sandbox`). One bubblewrap sandbox holds
 `_runner.py --serve`, which forks each submission's kernel from a pre-imported zygote
 into that submission's own uid, /tmp, namespaces and limits (mlpkit/_zygote.py). So
 isolation is that of a cold run; what is saved is the interpreter, nbclient, ipykernel

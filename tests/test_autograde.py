@@ -135,15 +135,31 @@ def test_submissions_are_never_modified(graded_class):
     assert not course.submission_path("missing").exists()
 
 
+SUBSET = ["full", "kernel_dies", "invalid_json", "edited_test", "deleted_cells"]
+
+
 def test_parallel_and_sequential_grading_agree(graded_class, tmp_path):
     course, parallel = graded_class
     seq_course = released(new_course(tmp_path / "seq"))
     bad_input_class(seq_course)
-    subset = ["full", "kernel_dies", "invalid_json", "edited_test", "deleted_cells"]
-    sequential = grade_all(seq_course, students=subset, jobs=1, progress=False)
-    for student in subset:
+    sequential = grade_all(seq_course, students=SUBSET, jobs=1, progress=False)
+    for student in SUBSET:
         assert sequential[student].scores == parallel[student].scores, student
         assert sequential[student].status == parallel[student].status, student
+
+
+def test_a_cold_sandbox_per_notebook_grades_as_the_warm_workers_do(graded_class, tmp_path, monkeypatch):
+    import mlpkit.warm_sandbox
+    course, warm = graded_class
+    monkeypatch.setattr(mlpkit.warm_sandbox, "get", lambda **settings: None)   # every run cold
+    cold_course = released(new_course(tmp_path / "cold"))
+    bad_input_class(cold_course)
+    cold = grade_all(cold_course, students=SUBSET, jobs=1, progress=False)
+    for student in SUBSET:
+        assert cold[student].scores == warm[student].scores, student
+        assert cold[student].status == warm[student].status, student
+    reports = [json.loads(f.read_text())["report"] for f in (cold_course.cache_dir / "exec").glob("*.json")]
+    assert reports and not any(r["warm"] for r in reports)
 
 
 @pytest.fixture(scope="module")
