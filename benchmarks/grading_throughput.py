@@ -167,7 +167,7 @@ def run_mode(mode, root, sandbox, repeat):
     wall = time.perf_counter() - t0
     return {"mode": mode, "repeat": repeat, "wall": wall, "returncode": proc.returncode, "stdout": proc.stdout,
             "stderr": proc.stderr, "scores": gradebook_scores(root), "load": load_before,
-            "workers": cpu_count() if mode == "all" else 1}
+            "cores": cpu_count() if mode == "all" else 1}
 
 
 def gradebook_scores(root):
@@ -337,7 +337,7 @@ def _by_kind(students, kinds):
 
 LABELS = {"stock": "stock `nbgrader autograde` (sequential, no sandbox)",
           "jobs1": "`mlpkit autograde --jobs 1`",
-          "all": f"`mlpkit autograde` ({cpu_count()} workers)"}
+          "all": f"`mlpkit autograde` ({cpu_count() + 1} workers, {cpu_count()} cores)"}
 
 
 def _median(xs):
@@ -352,7 +352,7 @@ def print_results(results, k, kinds_desc, sandbox_desc, kinds):
           f"{'recorded':>9s} {'exit':>4s}  load 1/5/15 min before")
     for r in results:
         per = r["wall"] / k
-        print(f"{r['repeat']:>3d}  {LABELS[r['mode']]:52s} {r['wall']:7.1f} {per:6.2f} {per * r['workers']:10.2f} "
+        print(f"{r['repeat']:>3d}  {LABELS[r['mode']]:52s} {r['wall']:7.1f} {per:6.2f} {per * r['cores']:10.2f} "
               f"{len(r['scores']):>5d}/{k:<3d} {r['returncode']:>4d}  {r['load']}")
     by_mode = {}
     for r in results:
@@ -389,7 +389,7 @@ def print_projections(by_mode, k, write_seconds=None):
         rows.append(("stock nbgrader", lambda n, c, per=per: n * per))
     kit = by_mode.get("all") or by_mode.get("jobs1")
     if kit:
-        core_s = _median([r["wall"] * r["workers"] for r in kit]) / k
+        core_s = _median([r["wall"] * r["cores"] for r in kit]) / k
         floor = write_seconds or 0.0
         rows.append((f"mlpkit ({core_s:.2f} core-s/sub" + (f", {floor:.2f} s/sub SQLite write)" if floor else ")"),
                      lambda n, c, core_s=core_s, floor=floor: n * max(core_s / c, floor)))

@@ -52,10 +52,11 @@ ALWAYS_HIDDEN = ("/root", "/home", "/srv", "/mnt", "/media", "/run")
 # The kit's own checkout is a course too (source/ holds the reference solutions).
 KIT_ROOT = Path(__file__).resolve().parent.parent
 
-# Kernel uids: one per run (4,096 per grader process before one comes back), so
-# RLIMIT_NPROC counts only that run's processes and no run can signal another's.
+# Kernel uids: one per run, unique among live grader processes (pid_max is at most 2^22,
+# so base + pid * 512 + k stays below 2^32 - 1), 512 per process before one comes back;
+# RLIMIT_NPROC then counts only that run's processes, and no run can signal another's.
 _UID_BASE = 2_000_000_000
-_UIDS_PER_PROCESS = 4096
+_UIDS_PER_PROCESS = 512
 _uid_counter = itertools.count()
 _uid_lock = threading.Lock()
 
@@ -234,7 +235,7 @@ def _build_matplotlib_font_cache():
 def next_kernel_uid():
     with _uid_lock:
         k = next(_uid_counter) % _UIDS_PER_PROCESS
-    return _UID_BASE + (os.getpid() % 2**17) * _UIDS_PER_PROCESS + k
+    return _UID_BASE + os.getpid() * _UIDS_PER_PROCESS + k
 
 
 def sandbox_env(nbgrader_execution="autograde", home=SANDBOX_HOME, tmp=SANDBOX_TMP, extra=None):
