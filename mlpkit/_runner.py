@@ -82,6 +82,8 @@ def _parse_args(argv):
                    help="sandbox with uid separation only: run notebooks framed on stdin until EOF, "
                         "kernels forked from a zygote (the frame gives each notebook's uid)")
     p.add_argument("--tmp-bytes", type=int, default=None, help="--serve: size of each submission's /tmp")
+    p.add_argument("--keep-in-tmp", default="[]",
+                   help="--serve: JSON list of folders under /tmp to bind, read-only, into each submission's /tmp")
     return p.parse_args(argv)
 
 
@@ -616,7 +618,7 @@ def serve(args):
         served += 1
         try:
             zygote.ask(op="session", uid=one.kernel_uid, gid=one.kernel_gid, rlimits=json.loads(args.rlimits),
-                       tmp_bytes=args.tmp_bytes, seed=seed, mpl_cache=mpl)
+                       tmp_bytes=args.tmp_bytes, seed=seed, mpl_cache=mpl, keep=json.loads(args.keep_in_tmp))
         except RuntimeError as e:
             # A fault of this sandbox, not of the notebook: no answer, so the caller starts a
             # fresh sandbox and runs the notebook again there.

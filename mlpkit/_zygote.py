@@ -19,7 +19,7 @@ session, and the session's namespace dies with it. Forking copies memory: nothin
 student changes (modules, globals, files) reaches the zygote or the next submission.
 
 Protocol: one JSON object per line on two pipes (requests in, replies out).
-    {"op": "session", "uid", "gid", "rlimits", "tmp_bytes", "seed", "mpl_cache"} -> {"pid"}
+    {"op": "session", "uid", "gid", "rlimits", "tmp_bytes", "seed", "mpl_cache", "keep"} -> {"pid"}
     {"op": "kernel", "connection": "<connection file text>", "argv": [...]}      -> {"pid"}
     {"op": "end"}                                                                 -> {"ended": status}
 Errors reply {"error": "..."}.
@@ -33,7 +33,7 @@ import signal
 import sys
 
 CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
-MS_MOVE, MS_REC, MS_PRIVATE = 0x2000, 0x4000, 0x40000
+MS_RDONLY, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x1, 0x20, 0x1000, 0x2000, 0x4000, 0x40000
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 TMP, WORKDIR, HOME = "/tmp", "/tmp/work", "/tmp/home"
 RUNTIME = "/tmp/.jupyter-runtime"
@@ -185,6 +185,19 @@ def _private_tmp(request):
             os.lchown(path, uid, gid)
     os.chmod(new, 0o1777)
     os.chown(new, 0, 0)
+    for folder in request.get("keep", []):
+        # An interpreter folder under /tmp (a venv in a clone there): bound read-only at the
+        # same path in the new /tmp, its parents root's and 0755, as in a cold run.
+        target = os.path.join(new, os.path.relpath(folder, TMP))
+        parent = new
+        for part in os.path.relpath(target, new).split(os.sep):
+            parent = os.path.join(parent, part)
+            if not os.path.isdir(parent):
+                os.mkdir(parent, 0o755)
+                os.chmod(parent, 0o755)
+        _check(_libc.mount(folder.encode(), target.encode(), None, MS_BIND | MS_REC, None), "bind " + folder)
+        _check(_libc.mount(None, target.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY, None),
+               "read-only " + folder)
     _check(_libc.mount(new.encode(), TMP.encode(), None, MS_MOVE, None), "move the new /tmp")
 
 

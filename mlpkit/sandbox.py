@@ -365,7 +365,10 @@ def build_command(*, runner_args, staging, course_root, limits, nbgrader_executi
         for cap in caps + (["CAP_SYS_ADMIN", "CAP_SETPCAP"] if serve else []):
             argv += ["--cap-add", cap]
         if serve:
-            runner += ["--serve", "--tmp-bytes", str(limits.tmp_bytes)]
+            # The interpreter folders under /tmp (a venv in a clone there) must stay visible
+            # under each submission's fresh /tmp.
+            keep = [f for f in interpreter_folders() if _is_under(f, SANDBOX_TMP)]
+            runner += ["--serve", "--tmp-bytes", str(limits.tmp_bytes), "--keep-in-tmp", json.dumps(keep)]
         else:
             uid = next_kernel_uid()
             runner += ["--kernel-uid", str(uid), "--kernel-gid", str(uid)]
