@@ -43,5 +43,7 @@ bench: setup
 release autograde feedback grades: setup
 	$(PY) -m mlpkit $@
 
+# Also this course's folder of the kit's cache ($MLPKIT_CACHE, mlpkit/paths.py): its cached runs.
 clean:
-	rm -rf autograded feedback grading gradebook.db grades.csv .mlpkit-cache exchange artifacts
+	rm -rf autograded feedback grading gradebook.db grades.csv .mlpkit.lock exchange artifacts
+	-@[ -x $(PY) ] && $(PY) -c 'import shutil; from mlpkit.paths import course_cache_dir; shutil.rmtree(course_cache_dir("."), ignore_errors=True)' 

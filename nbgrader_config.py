@@ -14,8 +14,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Execution is done by mlpkit's sandboxed runner (mlpkit/sandboxed_execute.py), not nbgrader's
-# Execute: it runs the notebook in bubblewrap with limits and survives dead kernels.
+# Every mlpkit step below is in mlpkit/preprocessors/, one per module.
+# Execution is done by mlpkit's sandboxed runner (mlpkit/preprocessors/sandboxed_execute.py), not
+# nbgrader's Execute: it runs the notebook in bubblewrap with limits and survives dead kernels.
 # nbgrader's sanitize step, its metadata check with the schema checked once per process
 # instead of once per cell (mlpkit/preprocessors/check_cell_metadata.py).
 c.Autograde.sanitize_preprocessors = [
@@ -26,9 +27,9 @@ c.Autograde.sanitize_preprocessors = [
     "mlpkit.preprocessors.check_cell_metadata.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "mlpkit.sandboxed_execute.SandboxedExecute",
+    "mlpkit.preprocessors.sandboxed_execute.SandboxedExecute",
     # Hidden tests are judged here, outside the kernel: probed cells get the judge's verdict.
-    "mlpkit.judge.JudgeProbes",
+    "mlpkit.preprocessors.judge_probes.JudgeProbes",
     # The TA's view in the formgrader: the student's own experiment outputs (grading mode reruns
     # them on a tiny budget) and the mark scheme beside each reflection, TA-only
     # (mlpkit/preprocessors/ta_view.py; ScrubFeedback removes TA-only cells).
@@ -37,8 +38,8 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     # nbgrader's SaveAutoGrades in one transaction per notebook: a crash leaves old grades, never a
     # mix. The same transaction records Task 3 as extra credit, so totals are out of the core
-    # points (mlpkit/preprocessors/bonus_extra_credit.py).
-    "mlpkit.save_grades.AtomicSaveAutoGrades",
+    # points (mlpkit/gradebook/save.py).
+    "mlpkit.preprocessors.save_autogrades.AtomicSaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     # No trailing CheckCellMetadata: the sanitize step validated this metadata before execution
     # and nothing since changes it; a second jsonschema pass costs 50-250 ms per notebook.

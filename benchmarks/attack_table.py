@@ -6,7 +6,7 @@ Runs the attack notebooks of tests/test_attacks.py (one hostile submission per a
 against a throw-away course under /var/tmp and prints, per attack, the outcome of the
 attacking cell, the report's events, whether the last cell still ran, whether any
 canary (solution, gradebook, other student, grader's HOME or environment) appeared
-in the outputs, and the number of static-scan findings (mlpkit.scan) and the run's seconds. The table is recorded in docs/sandbox.md.
+in the outputs, and the number of static-scan findings (mlpkit.staging.scan) and the run's seconds. The table is recorded in docs/sandbox.md.
 """
 import argparse
 import shutil
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import test_attacks as suite  # noqa: E402
-from mlpkit import sandbox  # noqa: E402
+from mlpkit.sandbox import machine  # noqa: E402
 
 
 def outcome(nb):
@@ -40,7 +40,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workers", type=int, default=3)
     args = p.parse_args()
-    usable, detail = sandbox.probe()
+    usable, detail = machine.probe()
     print(f"sandbox: {'bubblewrap' if usable else 'NONE'} ({detail}); limits: cell {suite.LIMITS.cell_timeout} s, "
           f"notebook {suite.LIMITS.notebook_timeout} s")
     base = Path(tempfile.mkdtemp(prefix="mlpkit-attacks-", dir="/var/tmp"))

@@ -50,12 +50,14 @@ from traitlets.utils.importstring import import_item  # noqa: E402
 
 from devtools.examples import example_notebooks  # noqa: E402
 from devtools.variants import build_submission, make_grading_course  # noqa: E402
-from mlpkit import notebook, record, warm_sandbox  # noqa: E402
+from mlpkit import notebook  # noqa: E402
 from mlpkit.course import NOTEBOOK, STAGED, Course, path_with_venv_bin  # noqa: E402
-from mlpkit.execute import run_notebook  # noqa: E402
+from mlpkit.gradebook import record  # noqa: E402
+from mlpkit.gradebook.results import StudentResult  # noqa: E402
 from mlpkit.limits import GradingLimits  # noqa: E402
-from mlpkit.results import StudentResult  # noqa: E402
-from mlpkit.sandbox import probe  # noqa: E402
+from mlpkit.sandbox import warm as warm_sandbox  # noqa: E402
+from mlpkit.sandbox.machine import probe  # noqa: E402
+from mlpkit.sandbox.run import run_notebook  # noqa: E402
 from notebook_walltime import run_cells  # noqa: E402
 
 # nbgrader runs `alembic` by name when it creates a gradebook (in this process, too).
@@ -139,6 +141,9 @@ def fresh_copy(template, parent, name):
     root = Path(parent) / name
     shutil.copytree(template.root, root, ignore=shutil.ignore_patterns("exec", "reports", "autograded",
                                                                        "grading"))
+    if template.cache_dir.is_dir():   # the synced gradebook's stamp and scratch release, not the template's runs
+        shutil.copytree(template.cache_dir, Course(root).cache_dir, ignore=shutil.ignore_patterns("runs", "reports"),
+                        dirs_exist_ok=True)
     if mode == "stock":
         stock = Autograde()
         names = {kind: [f"{p.__module__}.{p.__name__}" for p in getattr(stock, f"{kind}_preprocessors")]
@@ -300,10 +305,10 @@ def warm_start_savings():
 RECORD_PARTS = (
     ("cell metadata validation (jsonschema, once per notebook)", "nbgraderformat/common.py", "validate_nb"),
     ("test cells restored from the gradebook (OverwriteCells)", "preprocessors/overwritecells.py", "preprocess"),
-    ("cached run looked up and grafted (SandboxedExecute)", "mlpkit/sandboxed_execute.py", "preprocess"),
+    ("cached run looked up and grafted (SandboxedExecute)", "mlpkit/preprocessors/sandboxed_execute.py", "preprocess"),
     ("grades saved (SaveAutoGrades, SQLite)", "saveautogrades.py", "preprocess"),
-    ("grades saved (AtomicSaveAutoGrades, SQLite)", "mlpkit/save_grades.py", "preprocess"),
-    ("scores read back (read_scores)", "mlpkit/record.py", "read_scores"),
+    ("grades saved (AtomicSaveAutoGrades, SQLite)", "mlpkit/preprocessors/save_autogrades.py", "preprocess"),
+    ("scores read back (read_scores)", "mlpkit/gradebook/record.py", "read_scores"),
 )
 
 
@@ -461,6 +466,8 @@ def main(argv=None) -> int:
         return 0
     finally:
         if tmp:
+            for course in parent.iterdir():   # their folders in the kit's cache (mlpkit/paths.py)
+                shutil.rmtree(Course(course).cache_dir, ignore_errors=True)
             tmp.cleanup()
 
 

@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from mlpkit.paths import course_cache_dir  # noqa: E402  (standard library only)
 
 BUILD = r'''
 import sys
@@ -56,8 +59,8 @@ def build(checkout, course, k):
 
 def grade(checkout, course, jobs):
     shutil.rmtree(course / "autograded", ignore_errors=True)
-    for stale in ("gradebook.db", ".mlpkit-cache"):
-        path = course / stale
+    # The course's cached runs: in the course before the kit's cache moved out of it, in the kit's cache after.
+    for path in (course / "gradebook.db", course / ".mlpkit-cache", course_cache_dir(course)):
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-m", "mlpkit", "--course", str(course), "autograde", "--quiet",

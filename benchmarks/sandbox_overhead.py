@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python benchmarks/sandbox_overhead.py [--runs 5] [--lab]
 
-Runs `mlpkit.execute.run_notebook` alternately with sandbox="require" and "off" on a
+Runs `mlpkit.sandbox.run.run_notebook` alternately with sandbox="require" and "off" on a
 notebook that imports numpy, pandas and matplotlib and does a little work (or, with
 --lab, on source/mlp_lab/mlp_lab.ipynb in grading mode), and
 prints the median wall time per run and where it goes (bwrap alone, runner start-up
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nbformat  # noqa: E402
 from nbformat.v4 import new_code_cell, new_notebook  # noqa: E402
 
-from mlpkit import execute, sandbox  # noqa: E402
+from mlpkit.sandbox import machine, run as execute  # noqa: E402
 from mlpkit.limits import GradingLimits  # noqa: E402
 
 CELLS = [
@@ -59,7 +59,7 @@ def main():
         nb = new_notebook(cells=[new_code_cell(c) for c in CELLS])
         nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
         workdir = None
-    usable, detail = sandbox.probe()
+    usable, detail = machine.probe()
     if not usable:
         print(f"sandbox unusable here ({detail}); nothing to compare")
         return 1

@@ -33,11 +33,11 @@ from pathlib import Path
 from nbclient import NotebookClient
 
 from mlpkit import notebook
-from mlpkit.judge import judge_notebook, load_judges
-from mlpkit.reference import reference_observations
-from mlpkit.autograde import grade_all
+from mlpkit.judging.verdicts import judge_notebook, load_judges
+from mlpkit.judging.reference import reference_observations
+from mlpkit.pipeline.grade import grade_all
 from mlpkit.course import ASSIGNMENT, Course
-from mlpkit.release import generate
+from mlpkit.releasing.generate import generate
 
 VARIANTS_DIR = Path("tests") / "variants"
 

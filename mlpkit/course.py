@@ -10,6 +10,10 @@ with the course's config loaded (no `nbgrader` subprocess, no 1.75 s start-up).
     nb = course.source_notebook()            # see mlpkit/notebook.py for what a cell is
     cfg = course.load_config()               # e.g. GradingLimits(config=cfg)
 
+Which folder is the course: mlpkit.paths.course_root, the one place that finds it. What the
+kit caches for a course lives in the kit's cache (`course.cache_dir`, see mlpkit/paths.py);
+the course itself holds only `.mlpkit.lock`, taken while `mlpkit autograde` runs.
+
 Not a command: imported by every command that works on a course.
 """
 import hashlib
@@ -28,7 +32,7 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from mlpkit import notebook
+from mlpkit import notebook, paths
 
 ASSIGNMENT = "mlp_lab"   # nbgrader's assignment id (the folder under source/, release/, submitted/)
 NOTEBOOK = "mlp_lab"     # nbgrader's notebook id: the file is f"{NOTEBOOK}.ipynb"
@@ -41,15 +45,20 @@ class Course:
     def __init__(self, root, assignment=ASSIGNMENT):
         self.root = Path(root).resolve()
         self.assignment = assignment
-        self.config_file = self.root / "nbgrader_config.py"
+        self.config_file = self.root / paths.CONFIG_FILE
         self.source_dir = self.root / "source" / assignment
         self.release_dir = self.root / "release" / assignment
         self.submitted_dir = self.root / "submitted"
         self.autograded_dir = self.root / "autograded"
         self.feedback_dir = self.root / "feedback"
         self.grading_dir = self.root / "grading"
-        self.cache_dir = self.root / ".mlpkit-cache"
+        self.lock_path = self.root / ".mlpkit.lock"   # held by a running `mlpkit autograde`
         self.gradebook_path = self.root / "gradebook.db"
+        # This course's folder of the kit's cache: runs, reports in transit, the scratch release.
+        self.cache_dir = paths.course_cache_dir(self.root)
+        self.run_cache_dir = self.cache_dir / "runs"
+        self.reports_dir = self.cache_dir / "reports"
+        self.scratch_release_root = self.cache_dir / "release"   # nbgrader's release_directory for syncs
         self.db_url = "sqlite:///" + str(self.gradebook_path)
 
     def __repr__(self):
@@ -62,6 +71,11 @@ class Course:
     @property
     def release_nb_path(self):
         return self.release_dir / f"{NOTEBOOK}.ipynb"
+
+    def release_nb_paths(self):
+        """Where the release notebook is: the committed release/, else the scratch release that
+        the last gradebook sync generated."""
+        return [self.release_nb_path, self.scratch_release_root / self.assignment / f"{NOTEBOOK}.ipynb"]
 
     @property
     def gradebook_stamp(self):

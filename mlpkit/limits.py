@@ -10,8 +10,10 @@ nbgrader option, and every command reads them from there:
     limits = GradingLimits(cell_timeout=5)                 # explicit values (tests)
 
 The defaults below are for a course that sets nothing. `mlpkit check` uses its own,
-longer values (see mlpkit/check.py for why). The sandbox applies the resource limits
-(mlpkit/sandbox.py); the runner applies the timeouts and output caps (mlpkit/_runner.py).
+longer values (see mlpkit/commands/check.py for why). The sandbox applies the resource limits
+(mlpkit/sandbox/plan.py); the runner applies the timeouts and output caps
+(mlpkit/sandbox/inside/, which has no defaults of its own); the reference run of the source
+notebook (mlpkit/judging/reference.py) has its own cell timeout.
 """
 from traitlets import Integer
 from traitlets.config import Configurable
@@ -22,6 +24,8 @@ class GradingLimits(Configurable):
 
     cell_timeout = Integer(30, help="Seconds one cell may run (nbgrader's own default).").tag(config=True)
     notebook_timeout = Integer(180, help="Seconds the whole notebook may run.").tag(config=True)
+    kernel_startup_timeout = Integer(30, help="Seconds a kernel may take to start "
+                                              "(nbclient's startup_timeout).").tag(config=True)
     wall_slack = Integer(30, help="Seconds beyond notebook_timeout before the whole sandbox "
                                   "is killed (kernel start-up and shutdown).").tag(config=True)
     max_cell_output = Integer(100_000, help="Characters of output kept per cell.").tag(config=True)
@@ -34,6 +38,10 @@ class GradingLimits(Configurable):
     open_files = Integer(1024, help="RLIMIT_NOFILE.").tag(config=True)
     processes = Integer(64, help="RLIMIT_NPROC of the kernel's own uid (sandbox only).").tag(config=True)
     tmp_bytes = Integer(512 * 2**20, help="Size of the sandbox's /tmp (a tmpfs, so memory).").tag(config=True)
+    # Not part of a student's run (so not of its cache key): the instructor's own notebook, run once.
+    reference_cell_timeout = Integer(120, help="Seconds one cell of the source notebook may run when "
+                                               "the reference observations are computed.").tag(config=True,
+                                                                                                 per_run=False)
 
     def rlimits(self, with_nproc):
         """{RLIMIT name without prefix: value} for the runner (NPROC only with uid separation:
@@ -47,9 +55,10 @@ class GradingLimits(Configurable):
     def runner_args(self):
         """The runner's command-line options for the timeouts and output caps."""
         return ["--cell-timeout", str(self.cell_timeout), "--notebook-timeout", str(self.notebook_timeout),
-                "--max-cell-output", str(self.max_cell_output),
+                "--startup-timeout", str(self.kernel_startup_timeout), "--max-cell-output", str(self.max_cell_output),
                 "--max-total-output", str(self.max_total_output)]
 
     def key(self):
         """The values that change a run's outcome (part of the execution cache key)."""
-        return {name: getattr(self, name) for name in sorted(self.trait_names(config=True))}
+        return {name: getattr(self, name) for name in sorted(self.trait_names(config=True))
+                if self.trait_metadata(name, "per_run", True)}

@@ -15,10 +15,12 @@ submitted/<student>/mlp_lab/mlp_lab.ipynb from the release notebook;
 `toy_answers(course, **overrides)` are correct answers; `gradebook_scores` reads
 grades back through nbgrader's Gradebook.
 """
+import atexit
 import copy
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 # nbgrader calls `alembic` by name.
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+# The kit's cache (mlpkit/paths.py), one per test session: every course of the suite caches its
+# runs there, not in the developer's ~/.cache/mlpkit, and no run finds another session's.
+_CACHE = tempfile.mkdtemp(prefix="mlpkit-test-cache-")
+os.environ["MLPKIT_CACHE"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 from mlpkit.course import Course  # noqa: E402
 from mlpkit.notebook import grade_id  # noqa: E402
@@ -145,7 +152,7 @@ def lab_exists():
 
 
 def released(course):
-    from mlpkit.release import release
+    from mlpkit.releasing.generate import release
     release(course)
     return course
 
@@ -266,7 +273,7 @@ def bad_input_class(course):
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
     """(course, {student: StudentResult}) for the bad-input class, graded with 2 workers."""
-    from mlpkit.autograde import grade_all
+    from mlpkit.pipeline.grade import grade_all
     course = released(new_course(tmp_path_factory.mktemp("graded") / "course"))
     bad_input_class(course)
     return course, grade_all(course, jobs=2, progress=False)
@@ -275,7 +282,7 @@ def graded_class(tmp_path_factory):
 @pytest.fixture(scope="session")
 def feedback_class(graded_class):
     """The graded class with feedback generated for everyone: (course, done, failed)."""
-    from mlpkit.feedback import generate_all
+    from mlpkit.gradebook.feedback import generate_all
     course, _ = graded_class
     done, failed = generate_all(course)
     return course, done, failed

@@ -25,9 +25,12 @@ from pathlib import Path
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from mlpkit import execute, sandbox
+from mlpkit import paths
+from mlpkit.sandbox import machine, plan
+from mlpkit.sandbox.uids import _UID_BASE
+from mlpkit.sandbox.run import run_notebook
 from mlpkit.limits import GradingLimits
-from mlpkit.scan import scan_notebook
+from mlpkit.staging.scan import scan_notebook
 
 SOLUTION_CANARY = "SOLUTION-CANARY-7f3a"
 GRADEBOOK_CANARY = "GRADEBOOK-CANARY-91c2"
@@ -35,11 +38,11 @@ OTHER_CANARY = "OTHER-STUDENT-CANARY-55d0"
 HOME_CANARY = "GRADER-HOME-CANARY-0b8e"
 ENV_CANARY = "GRADER-ENV-CANARY-c4e1"
 LIMITS = GradingLimits(cell_timeout=3, notebook_timeout=45)
-SANDBOXED = sandbox.probe()[0]
+SANDBOXED = machine.probe()[0]
 # CI sets MLPKIT_REQUIRE_SANDBOX=1 where bubblewrap is installed: then nothing is skipped.
 REQUIRE_SANDBOX = os.environ.get("MLPKIT_REQUIRE_SANDBOX") == "1"
 needs_sandbox = pytest.mark.skipif(not SANDBOXED and not REQUIRE_SANDBOX,
-                                   reason="bubblewrap unusable here: " + sandbox.probe()[1])
+                                   reason="bubblewrap unusable here: " + machine.probe()[1])
 
 AFTER = "print('LATER-CELL-RAN', x)"  # every attack ends with this: grading goes on after it
 
@@ -54,7 +57,7 @@ def attacks(course, port, unix_socket):
         "read_other_student": [f"x = 1", f"print(open({c + '/submitted/bob/lab/lab.ipynb'!r}).read())", AFTER],
         "write_gradebook": ["x = 1", f"import sqlite3\ndb = sqlite3.connect({c + '/gradebook.db'!r})\n"
                             "db.execute(\"update grade set score = 200\")\ndb.commit()", AFTER],
-        "read_kit_checkout": ["x = 1", f"import os\nprint(sorted(os.listdir({str(sandbox.KIT_ROOT)!r})))", AFTER],
+        "read_kit_checkout": ["x = 1", f"import os\nprint(sorted(os.listdir({str(paths.KIT_CHECKOUT)!r})))", AFTER],
         "list_system_folders": ["x = 1", "import os\nprint({p: os.listdir(p) for p in "
                                 "('/run', '/srv', '/mnt', '/media', '/home', '/root') if os.path.isdir(p)})", AFTER],
         "read_grader_home": ["x = 1", f"print(open({os.environ['HOME'] + '/secret.txt'!r}).read())", AFTER],
@@ -193,10 +196,10 @@ def run_attacks(base, names=None, workers=3):
         if names:
             order = [n for n in order if n in names]
         with ThreadPoolExecutor(workers) as pool:
-            futures = {n: pool.submit(execute.run_notebook, _notebook(table[n]), work, limits=LIMITS) for n in order}
+            futures = {n: pool.submit(run_notebook, _notebook(table[n]), work, limits=LIMITS) for n in order}
             results = {n: f.result() for n, f in futures.items()}
         if not names or "find_planted_file" in names:
-            results["find_planted_file"] = execute.run_notebook(_notebook(table["find_planted_file"]), work, limits=LIMITS)
+            results["find_planted_file"] = run_notebook(_notebook(table["find_planted_file"]), work, limits=LIMITS)
     finally:
         listener.close()
         unix_listener.close()
@@ -239,9 +242,9 @@ def later_cell_ran(nb):
 
 @pytest.mark.skipif(not REQUIRE_SANDBOX, reason="MLPKIT_REQUIRE_SANDBOX is not set")
 def test_the_sandbox_is_there_when_required():
-    assert sandbox.probe()[0], sandbox.probe()[1]
+    assert machine.probe()[0], machine.probe()[1]
     if os.geteuid() == 0:
-        assert sandbox.uid_separation_available(), sandbox.probe()[1]
+        assert machine.uid_separation_available(), machine.probe()[1]
 
 
 @needs_sandbox
@@ -272,10 +275,10 @@ def test_the_kit_checkout_with_its_reference_solutions_is_hidden(attacked):
     nb, _ = attacked[0]["read_kit_checkout"]
     # Only the mount point of a venv living inside the checkout (as `make setup` makes
     # it) may show: the interpreter is re-bound read-only; nothing else of the kit is.
-    venv_names = {Path(f).relative_to(sandbox.KIT_ROOT).parts[0] for f in sandbox.interpreter_folders()
-                  if sandbox._is_under(f, sandbox.KIT_ROOT)}
+    venv_names = {Path(f).relative_to(paths.KIT_CHECKOUT).parts[0] for f in plan.interpreter_folders()
+                  if plan._is_under(f, paths.KIT_CHECKOUT)}
     assert set(eval(nb.cells[1].outputs[0].text)) <= venv_names  # noqa: S307 - our own printed list
-    assert (sandbox.KIT_ROOT / "mlpkit").is_dir()  # ...though it is there on the host
+    assert (paths.KIT_CHECKOUT / "mlpkit").is_dir()  # ...though it is there on the host
 
 
 @needs_sandbox
@@ -284,7 +287,7 @@ def test_home_and_service_folders_are_empty(attacked):
     listings = eval(nb.cells[1].outputs[0].text)  # noqa: S307 - our own printed dict
     for folder, entries in listings.items():
         # Only the mount points of an interpreter re-bound from a hidden folder may show.
-        allowed = {Path(f).relative_to(folder).parts[0] for f in sandbox.interpreter_folders()
+        allowed = {Path(f).relative_to(folder).parts[0] for f in plan.interpreter_folders()
                    if Path(f).is_relative_to(folder)}
         assert set(entries) <= allowed, (folder, entries)
     assert "/run" in listings and os.listdir("/run")  # ...though the host's /run is not empty
@@ -356,8 +359,8 @@ def test_fork_bomb_hits_the_process_limit(attacked):
     assert report["seconds"] < LIMITS.cell_timeout + 20
     # Nothing of the run survives it (the kernel uid owns no process any more).
     uids = {os.stat(f"/proc/{p}").st_uid for p in os.listdir("/proc") if p.isdigit() and Path(f"/proc/{p}").exists()}
-    assert not [u for u in uids if u >= sandbox._UID_BASE + os.getpid() * 8
-                and u < sandbox._UID_BASE + os.getpid() * 8 + 8]
+    assert not [u for u in uids if u >= _UID_BASE + os.getpid() * 8
+                and u < _UID_BASE + os.getpid() * 8 + 8]
 
 
 def test_output_flood_is_capped(attacked):

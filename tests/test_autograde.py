@@ -9,10 +9,10 @@ import pytest
 
 from conftest import (REPO, TOY_BUGGY_SOFTMAX, all_gradebook_scores, bad_input_class, gradebook_scores,
                       make_submission, new_course, released, toy_answers)
-import mlpkit.sandbox
-from mlpkit.autograde import grade_all
-from mlpkit.results import summary_table
-from mlpkit.save_grades import AtomicSaveAutoGrades
+from mlpkit.gradebook.results import summary_table
+from mlpkit.pipeline.grade import grade_all
+from mlpkit.preprocessors.save_autogrades import AtomicSaveAutoGrades
+from mlpkit.sandbox import machine
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ def simulated_crash():
 # A grader process killed in the middle of one student's save (same patch, in a subprocess).
 KILLED_MID_SAVE = """
 import os, sys
-from mlpkit.save_grades import AtomicSaveAutoGrades
+from mlpkit.preprocessors.save_autogrades import AtomicSaveAutoGrades
 real = AtomicSaveAutoGrades.preprocess_cell
 def preprocess_cell(self, cell, resources, index):
     out = real(self, cell, resources, index)
@@ -149,16 +149,16 @@ def test_parallel_and_sequential_grading_agree(graded_class, tmp_path):
 
 
 def test_a_cold_sandbox_per_notebook_grades_as_the_warm_workers_do(graded_class, tmp_path, monkeypatch):
-    import mlpkit.warm_sandbox
+    from mlpkit.sandbox import warm as warm_sandbox
     course, warm = graded_class
-    monkeypatch.setattr(mlpkit.warm_sandbox, "get", lambda **settings: None)   # every run cold
+    monkeypatch.setattr(warm_sandbox, "get", lambda **settings: None)   # every run cold
     cold_course = released(new_course(tmp_path / "cold"))
     bad_input_class(cold_course)
     cold = grade_all(cold_course, students=SUBSET, jobs=1, progress=False)
     for student in SUBSET:
         assert cold[student].scores == warm[student].scores, student
         assert cold[student].status == warm[student].status, student
-    reports = [json.loads(f.read_text())["report"] for f in (cold_course.cache_dir / "exec").glob("*.json")]
+    reports = [json.loads(f.read_text())["report"] for f in cold_course.run_cache_dir.glob("*.json")]
     assert reports and not any(r["warm"] for r in reports)
 
 
@@ -176,7 +176,9 @@ def two_students(two_students_template, tmp_path):
     """alice (correct) and bob (buggy softmax), graded; a fresh copy per test (cache included)."""
     import shutil
     from mlpkit.course import Course
-    return Course(shutil.copytree(two_students_template.root, tmp_path / "course"))
+    course = Course(shutil.copytree(two_students_template.root, tmp_path / "course"))
+    shutil.copytree(two_students_template.cache_dir, course.cache_dir)   # its folder of the kit's cache
+    return course
 
 
 def test_changed_only_regrades_just_the_changed_notebook(two_students):
@@ -268,7 +270,7 @@ def test_an_unknown_student_name_is_skipped_not_invented(two_students, capsys):
 def test_a_second_autograde_on_the_same_course_is_refused(two_students):
     import fcntl
     from mlpkit.course import CourseError
-    with open(two_students.cache_dir / "autograde.lock", "w") as lock:
+    with open(two_students.lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)          # as a running autograde holds it
         with pytest.raises(CourseError, match="another `mlpkit autograde` is running"):
             grade_all(two_students, jobs=1, progress=False)
@@ -290,17 +292,16 @@ def test_each_notebook_runs_once_sandboxed_and_warm(graded_class):
     course, results = graded_class
     assert all(r.executed is (not r.cached) for r in results.values())
     assert all(r.sandboxed for r in results.values())
-    reports = [json.loads((course.cache_dir / "exec" / f).read_text())["report"]
-               for f in os.listdir(course.cache_dir / "exec") if f.endswith(".json")]
+    reports = [json.loads((course.run_cache_dir / f).read_text())["report"]
+               for f in os.listdir(course.run_cache_dir) if f.endswith(".json")]
     assert 0 < len(reports) <= sum(r.executed for r in results.values())
-    if mlpkit.sandbox.uid_separation_available():
+    if machine.uid_separation_available():
         assert all(r["warm"] for r in reports)
 
 
 def test_require_sandbox_refuses_before_grading_anyone(toy_course, monkeypatch, capsys):
-    import mlpkit.sandbox
     from mlpkit.cli import main
-    monkeypatch.setattr(mlpkit.sandbox, "probe", lambda *a, **k: (False, "bubblewrap (bwrap) is not installed"))
+    monkeypatch.setattr(machine, "probe", lambda *a, **k: (False, "bubblewrap (bwrap) is not installed"))
     make_submission_dir = toy_course.submitted_dir / "alice" / "mlp_lab"
     make_submission_dir.mkdir(parents=True)
     assert main(["--course", str(toy_course.root), "autograde", "--sandbox", "require", "--quiet"]) == 2
@@ -309,8 +310,8 @@ def test_require_sandbox_refuses_before_grading_anyone(toy_course, monkeypatch, 
 
 
 def test_symlinks_in_a_submission_are_not_followed(shared_toy_course, tmp_path):
-    from mlpkit.results import StudentResult
-    from mlpkit.stage import stage
+    from mlpkit.gradebook.results import StudentResult
+    from mlpkit.staging.stage import stage
     course = shared_toy_course
     make_submission(course, "linker", toy_answers(course))
     secret = tmp_path / "secret.txt"
@@ -322,7 +323,7 @@ def test_symlinks_in_a_submission_are_not_followed(shared_toy_course, tmp_path):
 
 
 def test_scan_flags_patching_a_module_imported_in_the_setup_cell(shared_toy_course):
-    from mlpkit.stage import scan_findings
+    from mlpkit.staging.stage import scan_findings
     course = shared_toy_course
     path = make_submission(course, "patcher", toy_answers(
         course, task0_stable_softmax_solution="np.allclose = lambda *a, **k: True\n" + TOY_BUGGY_SOFTMAX))
@@ -333,7 +334,7 @@ def test_scan_flags_patching_a_module_imported_in_the_setup_cell(shared_toy_cour
 def test_a_notebook_that_never_started_is_reported_as_a_grader_fault(capsys):
     """Check that a kernel that never started (a fault of the grading machine, e.g. a broken
     sandbox) is reported loudly and makes the exit code non-zero, unlike a student's crash."""
-    from mlpkit.results import StudentResult, report_grader_faults
+    from mlpkit.gradebook.results import StudentResult, report_grader_faults
     student_crash = StudentResult("crasher", events=[{"cell": 29, "kind": "kernel_died", "message": "os._exit"}])
     assert not report_grader_faults({"crasher": student_crash})
     no_kernel = StudentResult("alice", events=[{"cell": None, "kind": "kernel_died",
@@ -356,7 +357,7 @@ def _wait_for_the_lock(course, seconds=60):
     import fcntl
     import time
     deadline = time.monotonic() + seconds
-    with open(course.cache_dir / "autograde.lock", "w") as lock:
+    with open(course.lock_path, "w") as lock:
         while True:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

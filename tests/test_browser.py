@@ -73,9 +73,10 @@ def course(tmp_path_factory):
     """A course with the real lab: roster, two collected examples, released and autograded."""
     _require_browser()
     from conftest import new_course
-    from mlpkit.autograde import grade_all
-    from mlpkit.collect import collect, import_roster
-    from mlpkit.release import release
+    from mlpkit.commands.collect import collect
+    from mlpkit.gradebook.roster import import_roster
+    from mlpkit.pipeline.grade import grade_all
+    from mlpkit.releasing.generate import release
     course = new_course(tmp_path_factory.mktemp("browser") / "course", source="real")
     # The repo's roster, cut to the students here (the others would be graded "missing").
     rows = (REPO / "roster.csv").read_text().splitlines()
@@ -292,7 +293,7 @@ def test_the_formgraders_autograde_button_keeps_the_kits_steps(formgrader, serve
     # nbgrader's own Autograde with the course config: sandboxed execution, the TA view and
     # the bonus as extra credit, exactly as `mlpkit autograde` records them.
     from mlpkit.notebook import is_grade as is_graded, nbgrader_meta, read as read_notebook
-    from mlpkit.preprocessors.bonus_extra_credit import bonus_points
+    from mlpkit.gradebook.totals import bonus_points
     from mlpkit.preprocessors.ta_view import TA_ONLY_HEADING
     source = course.source_notebook()
     page = formgrader

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from devtools import variants as V
-from mlpkit import notebook, stage
+from mlpkit import notebook
+from mlpkit.staging import stage
 
 REPO = Path(__file__).resolve().parents[1]
 ATTACKS = REPO / "tests" / "attacks"
@@ -112,7 +113,7 @@ def test_autograde_restores_lab_checks_from_the_source(graded):
 
 def test_exfiltrated_hidden_tests_reach_neither_feedback_nor_files(graded):
     course = graded["feedback_course"]
-    from mlpkit import feedback
+    from mlpkit.gradebook import feedback
     feedback.generate_all(course) if hasattr(feedback, "generate_all") else subprocess.run(
         [sys.executable, "-m", "mlpkit", "feedback"], cwd=course.root, check=True, capture_output=True)
     autograded = notebook.read(course.autograded_path("cheat_exfiltrates_hidden_tests"))
@@ -127,7 +128,7 @@ def test_exfiltrated_hidden_tests_reach_neither_feedback_nor_files(graded):
 def test_the_scan_flags_cheats_for_the_ta_and_no_honest_variant(tmp_path):
     """The static scan stays, as a signal for TAs (it never changes a score): a cheat that patches
     numpy and the builtins is flagged "tampering suspected"; no correct variant is."""
-    from mlpkit.scan import scan_notebook
+    from mlpkit.staging.scan import scan_notebook
     release, source = V.course_notebooks(REPO)
     subs = submissions(release, source)
     assert scan_notebook(subs["cheat_patches_numpy_and_builtins"]), "the scan missed numpy/builtins patching"

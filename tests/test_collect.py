@@ -4,7 +4,7 @@ import zipfile
 import pytest
 
 from mlpkit.cli import main
-from mlpkit.collect import collect
+from mlpkit.commands.collect import collect
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlpkit import data
+from mlpkit.commands import data
 
 REPO = Path(__file__).resolve().parents[1]
 LIB = data.loader(REPO)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 
 def test_demo_runs_the_whole_loop_and_prints_the_grade_table(tmp_path, capsys):
     course = new_course(tmp_path / "course")
-    from mlpkit.release import release
+    from mlpkit.releasing.generate import release
     release(course)                       # the examples are built from the release notebook
     make_submission(course, "full", toy_answers(course))
     make_submission(course, "buggy", toy_answers(course, task0_stable_softmax_solution=TOY_BUGGY_SOFTMAX))

@@ -1,4 +1,4 @@
-"""Runner semantics of mlpkit.execute on toy notebooks: errors, timeouts, dead kernels,
+"""Runner semantics of mlpkit.sandbox.run on toy notebooks: errors, timeouts, dead kernels,
 replay, output caps, infrastructure faults, the cache and the nbgrader preprocessor.
 
 Small limits (cell timeout 3 s) keep the suite quick; the sandbox is used where
@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from mlpkit import execute, sandbox
 from mlpkit.limits import GradingLimits
+from mlpkit.sandbox import machine, plan, run, run_cache
 
 FAST = dict(limits=GradingLimits(cell_timeout=3, notebook_timeout=40))
 
@@ -52,17 +52,17 @@ def workdir(tmp_path):
 
 def test_normal_run_keeps_outputs_and_working_files(workdir):
     nb = make_nb("import helper, os\nprint(helper.ANSWER, sorted(os.listdir('.')))", "6 * 7")
-    executed, report = execute.run_notebook(nb, workdir, **FAST)
+    executed, report = run.run_notebook(nb, workdir, **FAST)
     assert text_of(executed.cells[0]) == "42 ['helper.py']\n"
     assert executed.cells[1].outputs[0].data["text/plain"] == "42"
     assert report["events"] == [] and report["complete"] is True
-    assert report["sandboxed"] == sandbox.probe()[0]
+    assert report["sandboxed"] == machine.probe()[0]
     assert nb.cells[0].outputs == []  # the caller's notebook is left alone
 
 
 def test_error_does_not_stop_later_cells(workdir):
     nb = make_nb("x = 1", "1 / 0", "print(x + 1)")
-    executed, report = execute.run_notebook(nb, workdir, **FAST)
+    executed, report = run.run_notebook(nb, workdir, **FAST)
     assert error_names(executed.cells[1]) == ["ZeroDivisionError"]
     assert text_of(executed.cells[2]) == "2\n"
     assert kinds(report) == ["error"]
@@ -70,7 +70,7 @@ def test_error_does_not_stop_later_cells(workdir):
 
 def test_timeout_ends_the_cell_and_later_cells_still_pass(workdir):
     nb = make_nb("x = 5\nprint('first')", "import time\ntime.sleep(60)", "print('later', x)")
-    executed, report = execute.run_notebook(nb, workdir, **FAST)
+    executed, report = run.run_notebook(nb, workdir, **FAST)
     assert error_names(executed.cells[1]) == ["CellTimeoutError"]
     assert "did not finish within 3 s" in executed.cells[1].outputs[-1].evalue
     # Cell 2 sees x only because cell 0 was replayed in the new kernel; its output is not doubled.
@@ -83,7 +83,7 @@ def test_timeout_ends_the_cell_and_later_cells_still_pass(workdir):
 def test_os_exit_kills_only_its_cell_and_replay_restores_state(workdir):
     nb = make_nb("x = 1", "x = 2\nraise ValueError('not replayed')", "import os\nos._exit(1)",
                  "print('after exit', x)")
-    executed, report = execute.run_notebook(nb, workdir, **FAST)
+    executed, report = run.run_notebook(nb, workdir, **FAST)
     assert error_names(executed.cells[2]) == ["DeadKernelError"]
     # Replay re-runs only the cells that succeeded: x comes from cell 0, not the failed cell 1.
     assert text_of(executed.cells[3]) == "after exit 1\n"
@@ -93,13 +93,13 @@ def test_os_exit_kills_only_its_cell_and_replay_restores_state(workdir):
 def test_reply_error_without_traceback_still_leaves_an_error_output(workdir):
     # A student who silences tracebacks must not turn a failing test cell into a pass.
     nb = make_nb("get_ipython().showtraceback = lambda *a, **k: None", "assert False, 'test fails'")
-    executed, _ = execute.run_notebook(nb, workdir, **FAST)
+    executed, _ = run.run_notebook(nb, workdir, **FAST)
     assert error_names(executed.cells[1]) == ["AssertionError"]
 
 
 def test_notebook_deadline_marks_remaining_cells(workdir):
     nb = make_nb("import time\ntime.sleep(2.5)", "time.sleep(2.5)", "print('never')")
-    executed, report = execute.run_notebook(nb, workdir, limits=GradingLimits(cell_timeout=3, notebook_timeout=4))
+    executed, report = run.run_notebook(nb, workdir, limits=GradingLimits(cell_timeout=3, notebook_timeout=4))
     assert error_names(executed.cells[1]) == ["CellTimeoutError"]
     assert error_names(executed.cells[2]) == ["CellTimeoutError"]
     assert "time limit" in executed.cells[2].outputs[0].evalue
@@ -110,7 +110,7 @@ def test_notebook_deadline_marks_remaining_cells(workdir):
 def test_output_flood_is_capped_but_the_error_survives(workdir):
     nb = make_nb("for i in range(200_000):\n    print('flood' * 20)\nraise ValueError('after flood')",
                  "print('next')")
-    executed, report = execute.run_notebook(nb, workdir, limits=GradingLimits(cell_timeout=20, notebook_timeout=40))
+    executed, report = run.run_notebook(nb, workdir, limits=GradingLimits(cell_timeout=20, notebook_timeout=40))
     cell = executed.cells[0]
     assert len(json.dumps(cell.outputs)) < 150_000
     assert "output truncated" in text_of(cell)
@@ -122,17 +122,17 @@ def test_output_flood_is_capped_but_the_error_survives(workdir):
 def test_nbgrader_execution_is_passed_and_the_environment_scrubbed(workdir, monkeypatch):
     monkeypatch.setenv("MLPKIT_TEST_SECRET", "do-not-leak")
     nb = make_nb("import os\nprint(os.environ['NBGRADER_EXECUTION'], 'MLPKIT_TEST_SECRET' in os.environ)")
-    executed, _ = execute.run_notebook(nb, workdir, env={"NBGRADER_EXECUTION": "validate"}, **FAST)
+    executed, _ = run.run_notebook(nb, workdir, env={"NBGRADER_EXECUTION": "validate"}, **FAST)
     assert text_of(executed.cells[0]) == "validate False\n"
 
 
 def test_unsandboxed_fallback_warns_and_says_so(workdir, monkeypatch):
-    monkeypatch.setattr(sandbox, "probe", lambda *a: (False, "bubblewrap (bwrap) is not installed"))
+    monkeypatch.setattr(machine, "probe", lambda *a: (False, "bubblewrap (bwrap) is not installed"))
     nb = make_nb("print('ran')")
-    with pytest.raises(sandbox.SandboxUnavailable, match="required but unavailable"):
-        execute.run_notebook(nb, workdir, sandbox="require", **FAST)
+    with pytest.raises(plan.SandboxUnavailable, match="required but unavailable"):
+        run.run_notebook(nb, workdir, sandbox="require", **FAST)
     with pytest.warns(RuntimeWarning, match="UNSANDBOXED"):
-        executed, report = execute.run_notebook(nb, workdir, sandbox="auto", **FAST)
+        executed, report = run.run_notebook(nb, workdir, sandbox="auto", **FAST)
     assert report["sandboxed"] is False
     assert text_of(executed.cells[0]) == "ran\n"
 
@@ -141,16 +141,16 @@ def test_unsandboxed_fallback_warns_and_says_so(workdir, monkeypatch):
                                   ["/nonexistent/bwrap"]], ids=["garbage-output", "cannot-start"])
 def test_a_crashed_runner_fails_every_code_cell(workdir, monkeypatch, argv):
     # Infrastructure fault: no result JSON. No cell may keep (or earn) points, nothing raises.
-    real = sandbox.build_command
+    real = plan.build_command
 
     def broken(**kw):
-        plan = real(**kw)
-        plan.argv = argv
-        return plan
+        built = real(**kw)
+        built.argv = argv
+        return built
 
-    monkeypatch.setattr(sandbox, "build_command", broken)
+    monkeypatch.setattr(plan, "build_command", broken)
     nb = make_nb("print(1)", "md:text", "assert True")
-    executed, report = execute.run_notebook(nb, workdir, **FAST)
+    executed, report = run.run_notebook(nb, workdir, **FAST)
     assert error_names(executed.cells[0]) == ["DeadKernelError"]
     assert error_names(executed.cells[2]) == ["DeadKernelError"]
     assert kinds(report) == ["kernel_died"] and report["complete"] is False
@@ -161,46 +161,46 @@ def test_cache_key_depends_on_code_only():
     other_text = make_nb("x = 1", "md:other words", "print(x)")
     other_code = make_nb("x = 2", "md:words", "print(x)")
     swapped = make_nb("print(x)", "md:words", "x = 1")
-    assert execute.cache_key(nb) == execute.cache_key(other_text)
-    assert execute.cache_key(nb) != execute.cache_key(other_code)
-    assert execute.cache_key(nb) != execute.cache_key(swapped)
+    assert run_cache.cache_key(nb) == run_cache.cache_key(other_text)
+    assert run_cache.cache_key(nb) != run_cache.cache_key(other_code)
+    assert run_cache.cache_key(nb) != run_cache.cache_key(swapped)
 
 
 def test_cache_hit_skips_execution(workdir, tmp_path, monkeypatch):
     calls = []
-    real = execute.run_notebook
+    real = run.run_notebook
 
     def counting(nb, wd, **kw):
         calls.append(1)
         return real(nb, wd, **kw)
 
-    monkeypatch.setattr(execute, "run_notebook", counting)
+    monkeypatch.setattr(run, "run_notebook", counting)
     cache = tmp_path / "cache"
     nb = make_nb("md:intro", "print('hi')")
-    first, report1 = execute.run_notebook_cached(nb, workdir, cache, **FAST)
+    first, report1 = run_cache.run_notebook_cached(nb, workdir, cache, **FAST)
     # Same code with other markdown: a hit, outputs grafted onto the new notebook.
-    again, report2 = execute.run_notebook_cached(make_nb("md:changed", "md:more", "print('hi')"),
+    again, report2 = run_cache.run_notebook_cached(make_nb("md:changed", "md:more", "print('hi')"),
                                                  workdir, cache, **FAST)
     assert len(calls) == 1 and report2["cached"] and not report1["cached"]
     assert text_of(again.cells[2]) == "hi\n" and again.cells[1].cell_type == "markdown"
     # Other code, other working files or other limits: a miss.
-    execute.run_notebook_cached(make_nb("print('ho')"), workdir, cache, **FAST)
+    run_cache.run_notebook_cached(make_nb("print('ho')"), workdir, cache, **FAST)
     (workdir / "helper.py").write_text("ANSWER = 43\n")
-    execute.run_notebook_cached(nb, workdir, cache, **FAST)
-    execute.run_notebook_cached(nb, workdir, cache, limits=GradingLimits(cell_timeout=4, notebook_timeout=40))
+    run_cache.run_notebook_cached(nb, workdir, cache, **FAST)
+    run_cache.run_notebook_cached(nb, workdir, cache, limits=GradingLimits(cell_timeout=4, notebook_timeout=40))
     assert len(calls) == 4
     assert len(list(cache.glob("*.json"))) == 2
 
 
 def test_cache_events_follow_the_grafted_cells(workdir, tmp_path):
     nb = make_nb("1 / 0")
-    execute.run_notebook_cached(nb, workdir, tmp_path, **FAST)
-    _, report = execute.run_notebook_cached(make_nb("md:a", "md:b", "1 / 0"), workdir, tmp_path, **FAST)
+    run_cache.run_notebook_cached(nb, workdir, tmp_path, **FAST)
+    _, report = run_cache.run_notebook_cached(make_nb("md:a", "md:b", "1 / 0"), workdir, tmp_path, **FAST)
     assert report["cached"] and report["events"][0]["cell"] == 2
 
 
 def test_importing_execute_stays_light():
-    code = "import sys, mlpkit.execute; print('nbgrader' in sys.modules, 'nbclient' in sys.modules)"
+    code = "import sys, mlpkit.sandbox.run_cache; print('nbgrader' in sys.modules, 'nbclient' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).parent.parent, env={**os.environ, "PYTHONPATH": "."})
     assert out.stdout.strip() == "False False"
@@ -212,7 +212,7 @@ c = get_config()
 c.CourseDirectory.course_id = "toy"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.Autograde.autograde_preprocessors = [
-    "mlpkit.sandboxed_execute.SandboxedExecute",
+    "mlpkit.preprocessors.sandboxed_execute.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -273,21 +273,21 @@ def test_nbgrader_autograde_scores_through_the_sandbox(tmp_path):
     assert scores["exits"] == {"test_add_visible": 0, "test_add_hidden": 0}
     report = json.loads((tmp_path / "reports" / "exits.exec.json").read_text())
     assert "kernel_died" in [e["kind"] for e in report["events"]]
-    assert report["sandboxed"] == sandbox.probe()[0]
+    assert report["sandboxed"] == machine.probe()[0]
 
 
 def test_a_venv_inside_a_hidden_folder_under_tmp_comes_back_traversable(tmp_path, monkeypatch):
     """Check that an interpreter under the hidden course (itself under /tmp, as in a fresh
     clone there) is re-bound AFTER the /tmp tmpfs, with its parents made 0755 so the
     kernel's own uid can reach it (bwrap would create them 0700)."""
-    if not sandbox.probe()[0]:
+    if not machine.probe()[0]:
         pytest.skip("bubblewrap is not usable here")
     course = Path("/tmp/some-course")
     venv = course / ".venv"
-    monkeypatch.setattr(sandbox, "interpreter_folders", lambda: [str(venv)])
-    plan = sandbox.build_command(runner_args=[], staging=tmp_path, course_root=course, limits=GradingLimits(),
-                                 mode="require")
-    argv = plan.argv
+    monkeypatch.setattr(plan, "interpreter_folders", lambda: [str(venv)])
+    built = plan.build_command(runner_args=[], staging=tmp_path, course_root=course, limits=GradingLimits(),
+                               mode="require")
+    argv = built.argv
     bind = max(i for i, a in enumerate(argv) if a == "--ro-bind" and argv[i + 1] == str(venv))
     tmpfs_tmp = max(i for i, a in enumerate(argv) if a == "--tmpfs" and argv[i + 1] == "/tmp")
     assert bind > tmpfs_tmp, "the venv must be bound after /tmp is replaced, or it disappears"

@@ -6,7 +6,7 @@ import pytest
 from nbformat.v4 import new_output
 
 from mlpkit.notebook import grade_id, secret_lines
-from mlpkit.feedback import REDACTED, Scrubber
+from mlpkit.preprocessors.scrub_feedback import REDACTED, Scrubber
 
 # (buggy_softmax answered augment with the reference solution, so that one may show.)
 HIDDEN_TOKENS = ("q_hidden_large", "r_hidden_axis", "shifted_logits",
@@ -187,7 +187,7 @@ def test_scrubbed_notebook_holds_no_secret_line(shared_toy_course):
 @pytest.mark.slow
 def test_feedback_tells_the_same_score_story_as_grades_csv(feedback_class):
     import re
-    from mlpkit.grades import collect_scores
+    from mlpkit.gradebook.scores import collect_scores
     course, _, _ = feedback_class
     table = collect_scores(course).set_index("student")
     for student in ("full", "buggy_softmax"):

@@ -6,7 +6,7 @@ import pytest
 
 from mlpkit.cli import main
 from mlpkit.course import Course
-from mlpkit.grades import collect_scores
+from mlpkit.gradebook.scores import collect_scores
 
 pytestmark = pytest.mark.slow
 
@@ -109,10 +109,10 @@ def test_the_bonus_is_nbgrader_extra_credit_and_every_view_agrees(graded_class, 
 @pytest.fixture(scope="module")
 def graded_without_the_bonus_step(tmp_path_factory):
     from conftest import make_submission, new_course, released, toy_answers
-    from mlpkit.autograde import grade_all
+    from mlpkit.pipeline.grade import grade_all
     course = new_course(tmp_path_factory.mktemp("stock-bonus") / "course")
     with open(course.config_file, "a") as f:
-        f.write("\nc.Autograde.autograde_preprocessors = [step.replace('mlpkit.save_grades.AtomicSaveAutoGrades',\n"
+        f.write("\nc.Autograde.autograde_preprocessors = [step.replace('mlpkit.preprocessors.save_autogrades.AtomicSaveAutoGrades',\n"
                 "    'nbgrader.preprocessors.SaveAutoGrades') for step in c.Autograde.autograde_preprocessors]\n"
                 "c.GenerateAssignment.post_convert_hook = None\n")
     released(course)

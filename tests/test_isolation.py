@@ -1,7 +1,7 @@
 """Nothing of one student reaches the next: student A leaves files, module patches, patched
 globals and processes behind; student B, run next by the same grader process, sees none,
 both when each gets a sandbox of its own and when both run in the same warm sandbox,
-their kernels forked from one pre-imported zygote (mlpkit/warm_sandbox.py).
+their kernels forked from one pre-imported zygote (mlpkit/warm.py).
 
 The check can fail: with the sandbox off, B sees A's leftovers (last test).
 """
@@ -12,10 +12,11 @@ import textwrap
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from mlpkit import execute, sandbox, warm_sandbox
+from mlpkit.sandbox import machine, warm
+from mlpkit.sandbox.run import run_notebook
 from mlpkit.limits import GradingLimits
 
-pytestmark = pytest.mark.skipif(not sandbox.probe()[0], reason="bubblewrap is not usable here")
+pytestmark = pytest.mark.skipif(not machine.probe()[0], reason="bubblewrap is not usable here")
 
 LIMITS = GradingLimits(cell_timeout=10, notebook_timeout=60)
 MARK = "mlpkit-isolation-left-by-a"
@@ -97,10 +98,10 @@ def _host_processes_of_a():
 def _a_then_b(tmp_path, mode, reuse=False):
     work = tmp_path / "work"
     work.mkdir()
-    ran_a, report_a = execute.run_notebook(_notebook(STUDENT_A), work, limits=LIMITS, sandbox=mode, reuse=reuse)
+    ran_a, report_a = run_notebook(_notebook(STUDENT_A), work, limits=LIMITS, sandbox=mode, reuse=reuse)
     assert "A done" in _stdout(ran_a), (ran_a.cells[0].outputs, report_a)
     left_on_host = _host_processes_of_a()
-    ran_b, report_b = execute.run_notebook(_notebook(STUDENT_B), work, limits=LIMITS, sandbox=mode, reuse=reuse)
+    ran_b, report_b = run_notebook(_notebook(STUDENT_B), work, limits=LIMITS, sandbox=mode, reuse=reuse)
     return _stdout(ran_b), left_on_host, (report_a, report_b)
 
 
@@ -111,13 +112,13 @@ def test_student_b_sees_nothing_student_a_left_behind(tmp_path):
     assert not (tmp_path / "work" / MARK).exists() and not os.path.exists(f"/tmp/{MARK}")
 
 
-@pytest.mark.skipif(not sandbox.uid_separation_available(), reason="warm sandboxes need uid separation (root)")
+@pytest.mark.skipif(not machine.uid_separation_available(), reason="warm sandboxes need uid separation (root)")
 def test_in_one_warm_sandbox_student_b_sees_nothing_student_a_left_behind(tmp_path):
-    warm_sandbox.close_all()
+    warm.close_all()
     try:
         seen, left_on_host, (report_a, report_b) = _a_then_b(tmp_path, "require", reuse=True)
     finally:
-        warm_sandbox.close_all()
+        warm.close_all()
     assert report_a["warm"] and report_b["warm"], (report_a, report_b)
     # The same sandbox served both: B was its second notebook.
     assert (report_a["timings"]["served"], report_b["timings"]["served"]) == (1, 2)

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
-from mlpkit import judge
+from mlpkit.judging import verdicts as judge
+from mlpkit.preprocessors.judge_probes import JudgeProbes
 from mlpkit.judging import Failed, gradients_match, softmax_calls_honest
-from mlpkit.observations import OBSERVATIONS_MIME, decode
-from mlpkit.reference import reference_observations
+from mlpkit.judging.observations import OBSERVATIONS_MIME, decode
+from mlpkit.judging.reference import reference_observations
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "source" / "mlp_lab"
@@ -73,7 +74,7 @@ def test_a_probed_cell_without_judges_is_a_grader_fault(tmp_path, references):
     config = Config()
     config.CourseDirectory.root = str(tmp_path)
     with pytest.raises(RuntimeError, match="judges/mlp_lab.py is missing"):
-        judge.JudgeProbes(config=config).preprocess(nb, {"nbgrader": {"assignment": "mlp_lab", "notebook": "mlp_lab"}})
+        JudgeProbes(config=config).preprocess(nb, {"nbgrader": {"assignment": "mlp_lab", "notebook": "mlp_lab"}})
 
 
 def test_gradient_messages_name_the_cause():

@@ -260,7 +260,7 @@ def test_committed_release_equals_a_fresh_regeneration_and_leaks_nothing():
 @needs_lab
 def test_release_has_no_solution_or_hidden_test_text():
     from mlpkit.course import Course
-    from mlpkit.release import leak_check
+    from mlpkit.releasing.leaks import leak_check
     if not RELEASE_NB.is_file():
         pytest.fail("release/ is missing: run `mlpkit release` and commit it")
     leaks = leak_check(Course(REPO))
@@ -290,7 +290,7 @@ def _public_lines():
 def test_leak_scan_catches_a_planted_hidden_test_line(tmp_path):
     """The release leak check fails when one hidden-test line is pasted into the release."""
     from mlpkit.course import Course
-    from mlpkit.release import leak_check
+    from mlpkit.releasing.leaks import leak_check
     if not RELEASE_NB.is_file():
         pytest.skip("no release/ yet")
     hidden = next(line for cell in _source().cells for line in notebook.regions(cell.source, "hidden")

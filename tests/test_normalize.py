@@ -1,4 +1,4 @@
-"""mlpkit.normalize: submissions repaired against the release notebook, with flags (no execution)."""
+"""mlpkit.staging.normalize: submissions repaired against the release notebook, with flags (no execution)."""
 import copy
 
 import nbformat.v4 as v4
@@ -6,7 +6,9 @@ import pytest
 
 from conftest import make_submission
 from mlpkit.notebook import grade_id
-from mlpkit.normalize import INVALID, MISSING, REPAIRED, TEST_EDITED, normalize
+from mlpkit.staging.normalize import normalize
+from mlpkit.statuses import CELLS_REPAIRED as REPAIRED, INVALID_NOTEBOOK as INVALID, MISSING, \
+    TEST_CELL_EDITED as TEST_EDITED
 
 
 def ids(nb):

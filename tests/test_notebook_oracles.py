@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlpkit.observations import decode
-from mlpkit.reference import reference_observations
+from mlpkit.judging.observations import decode
+from mlpkit.judging.reference import reference_observations
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "source" / "mlp_lab"))

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
-from mlpkit.observations import MAX_CHARS, OBSERVATIONS_MIME, ObservationError, Unencodable, observations_of
+from mlpkit.judging.observations import MAX_CHARS, OBSERVATIONS_MIME, ObservationError, Unencodable, observations_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "source" / "mlp_lab"))
 import lab_checks  # noqa: E402  (the module shipped beside the notebook)

@@ -10,7 +10,7 @@ from mlpkit.course import Course
 from mlpkit.notebook import grade_id, secret_lines
 from mlpkit.notebook import read as read_notebook
 from mlpkit.notebook import write as write_notebook
-from mlpkit.release import leak_check
+from mlpkit.releasing.leaks import leak_check
 
 
 def test_release_strips_every_secret_of_the_toy_lab(shared_toy_course):
@@ -97,7 +97,7 @@ def test_release_records_the_configured_due_date_and_the_formgrader_sees_it_rele
 def test_without_publishing_the_formgrader_would_say_draft(toy_course):
     # The check above can fail: generated but not in the exchange is nbgrader's "draft".
     from mlpkit.course import run_api
-    from mlpkit.release import release
+    from mlpkit.releasing.generate import release
     assert release(toy_course, publish=False) is None
     assert run_api(toy_course.api(), "get_assignment", "mlp_lab")["status"] == "draft"
 
@@ -110,7 +110,7 @@ def test_an_unreadable_due_date_is_a_clear_error(toy_course, capsys):
 
 
 def test_release_records_the_course_roster(toy_course):
-    from mlpkit.release import release
+    from mlpkit.releasing.generate import release
     (toy_course.root / "roster.csv").write_text("id,first_name,last_name,email\nzoe,Zoe,Kravitz,\n")
     release(toy_course)
     with toy_course.gradebook() as gb:
@@ -118,7 +118,7 @@ def test_release_records_the_course_roster(toy_course):
 
 
 def test_the_repo_roster_names_every_example_submission():
-    from mlpkit.collect import read_roster
+    from mlpkit.gradebook.roster import read_roster
     roster = read_roster(REPO / "roster.csv")
     examples = sorted(p.name for p in (REPO / "submitted").iterdir() if p.is_dir())
     assert sorted(roster) == examples

@@ -19,8 +19,8 @@ THEIR_TABLE = "epoch 10: test accuracy 0.9712"
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """A toy course with an experiment cell; one student who ran it in full before handing in."""
-    from mlpkit.autograde import grade_all
-    from mlpkit.feedback import generate_all
+    from mlpkit.gradebook.feedback import generate_all
+    from mlpkit.pipeline.grade import grade_all
     course = new_course(tmp_path_factory.mktemp("ta-view") / "course")
     nb = read_notebook(course.source_nb_path)
     at = next(i for i, c in enumerate(nb.cells) if grade_id(c) == "task1_reflection")

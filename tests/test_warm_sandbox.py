@@ -1,4 +1,4 @@
-"""One warm sandbox runs many notebooks (mlpkit/warm_sandbox.py): each in its own uid and
+"""One warm sandbox runs many notebooks (mlpkit/warm.py): each in its own uid and
 /tmp, a crashed kernel re-forked in the same session, and a broken sandbox replaced.
 
 The isolation between students is tests/test_isolation.py's; here, the life cycle.
@@ -10,10 +10,11 @@ import subprocess
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from mlpkit import execute, sandbox, warm_sandbox
+from mlpkit.sandbox import machine, warm
+from mlpkit.sandbox.run import run_notebook
 from mlpkit.limits import GradingLimits
 
-pytestmark = pytest.mark.skipif(not (sandbox.probe()[0] and sandbox.uid_separation_available()),
+pytestmark = pytest.mark.skipif(not (machine.probe()[0] and machine.uid_separation_available()),
                                 reason="warm sandboxes need bubblewrap with uid separation (root)")
 
 LIMITS = GradingLimits(cell_timeout=5, notebook_timeout=20, wall_slack=5)
@@ -21,9 +22,9 @@ LIMITS = GradingLimits(cell_timeout=5, notebook_timeout=20, wall_slack=5)
 
 @pytest.fixture(autouse=True)
 def fresh_sandboxes():
-    warm_sandbox.close_all()
+    warm.close_all()
     yield
-    warm_sandbox.close_all()
+    warm.close_all()
 
 
 def _notebook(*sources):
@@ -36,7 +37,7 @@ def _run(tmp_path, *sources):
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
     (work / "given.txt").write_text("a working file")
-    return execute.run_notebook(_notebook(*sources), work, limits=LIMITS, sandbox="require", reuse=True)
+    return run_notebook(_notebook(*sources), work, limits=LIMITS, sandbox="require", reuse=True)
 
 
 def _texts(nb):
@@ -44,7 +45,7 @@ def _texts(nb):
 
 
 def _box():
-    (box,) = warm_sandbox._boxes.values()
+    (box,) = warm._boxes.values()
     return box
 
 
@@ -90,8 +91,8 @@ def test_a_sandbox_killed_between_runs_is_replaced(tmp_path):
 
 def test_a_killed_zygote_costs_the_student_nothing(tmp_path):
     _run(tmp_path, "print(1)")
-    runner = _descendant(_box().proc.pid, "_runner.py")
-    zygote = _descendant(runner, "_runner.py")   # the zygote is the runner's forked child
+    runner = _descendant(_box().proc.pid, "runner.py")
+    zygote = _descendant(runner, "runner.py")   # the zygote is the runner's forked child
     assert zygote, "no zygote found"
     os.kill(zygote, signal.SIGKILL)
     ran, report = _run(tmp_path, "print(3)")
@@ -102,14 +103,14 @@ def test_a_run_past_its_wall_clock_limit_closes_the_sandbox(tmp_path):
     limits = GradingLimits(cell_timeout=5, notebook_timeout=2, wall_slack=1)
 
     def run(source):
-        return execute.run_notebook(_notebook(source), tmp_path / "work", limits=limits, sandbox="require",
+        return run_notebook(_notebook(source), tmp_path / "work", limits=limits, sandbox="require",
                                     reuse=True)
 
     (tmp_path / "work").mkdir()
     run("print(1)")
     # A runner that stops answering (stopped here from outside): only the grader's wall clock
     # (notebook_timeout + wall_slack) can end the run.
-    os.kill(_descendant(_box().proc.pid, "_runner.py"), signal.SIGSTOP)
+    os.kill(_descendant(_box().proc.pid, "runner.py"), signal.SIGSTOP)
     ran, report = run("print(2)")
     assert [e["kind"] for e in report["events"]] == ["limit", "kernel_died"], report["events"]
     assert ran.cells[0].outputs[0]["ename"] == "DeadKernelError" and not report["complete"]

@@ -1,33 +1,27 @@
-"""nbgrader preprocessors of the kit, one per module, named in nbgrader_config.py.
+"""Every nbgrader extension point of the kit, one per module, named in nbgrader_config.py.
 
-- `scrub_feedback.ScrubFeedback`: first step of nbgrader's GenerateFeedback; removes
-  hidden tests, instructor solutions, mark schemes, traceback lines and TA-only cells
-  from what students receive (`nbgrader generate_feedback`, the formgrader's button
-  and `mlpkit feedback` all run it).
-- `score_summary.ScoreSummary`: GenerateFeedback step; a first cell with the core and
-  bonus points, as grades.csv has them.
-- `bonus_extra_credit`: Task 3 points become nbgrader extra credit (inside
-  mlpkit/save_grades.py's transaction), so nbgrader's totals are out of the core points.
-- `ta_view.GraftStudentRuns`: Autograde step; the student's own experiment outputs
-  and the mark scheme, for the TA, in the autograded notebook.
-- `check_cell_metadata.CheckCellMetadata`: Autograde's sanitize step; nbgrader's metadata
-  validation with its schema checked once per process instead of once per cell.
+nbgrader builds these from their dotted names; each is a thin step over the kit's stages.
 
-Not a command: nbgrader builds these from the dotted names in the config.
+Autograde (`c.Autograde.sanitize_preprocessors` / `autograde_preprocessors`, in this order):
+- `check_cell_metadata.CheckCellMetadata`: sanitize step; nbgrader's metadata validation with
+  its schema checked once per process instead of once per cell.
+- `sandboxed_execute.SandboxedExecute`: nbgrader's execute step, run in the kit's sandbox
+  with the course's limits, through the run cache (mlpkit/sandbox/).
+- `judge_probes.JudgeProbes`: each probed cell's outputs replaced by its judge's verdict
+  (mlpkit/judging/).
+- `ta_view.GraftStudentRuns`: the student's own experiment outputs and the mark scheme, for
+  the TA, in the autograded notebook.
+- `save_autogrades.AtomicSaveAutoGrades`: nbgrader's SaveAutoGrades in one transaction per
+  notebook, the Task 3 bonus as extra credit (mlpkit/gradebook/save.py).
+
+GenerateFeedback (`c.GenerateFeedback.preprocessors`):
+- `scrub_feedback.ScrubFeedback`: first step; removes hidden tests, instructor solutions,
+  mark schemes, traceback lines and TA-only cells from what students receive.
+- `score_summary.ScoreSummary`: a first cell with the core and bonus points, as grades.csv has them.
+
+GenerateAssignment (`c.GenerateAssignment.post_convert_hook`):
+- `bonus_extra_credit.after_generate_assignment`: bonus maxima to 0 as soon as the cells are
+  in the gradebook.
+
+Each finds its course with mlpkit.paths.course_root(config=self.config).
 """
-
-
-def course_root(preprocessor):
-    """The course root of the nbgrader converter running `preprocessor`.
-
-    nbgrader builds preprocessors with the exporter as parent, whose parent is the
-    converter holding the CourseDirectory; converters run from the course root.
-    """
-    import os
-    parent = preprocessor.parent
-    while parent is not None:
-        coursedir = getattr(parent, "coursedir", None)
-        if coursedir is not None:
-            return coursedir.root
-        parent = getattr(parent, "parent", None)
-    return os.getcwd()

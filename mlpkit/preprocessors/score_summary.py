@@ -3,24 +3,27 @@
 nbgrader's feedback header shows the total with the Task 3 bonus as extra credit
 (e.g. 32.5 / 22: core plus bonus, out of the core points; see bonus_extra_credit.py).
 This cell says the same in the kit's terms, read from the gradebook through
-mlpkit.grades.collect_scores, so the feedback, the formgrader and grades.csv agree:
+mlpkit.gradebook.scores.collect_scores, so the feedback, the formgrader and grades.csv agree:
 
     Score: 16 / 22 core points, plus 16.5 / 16.5 bonus points (Task 3). ...
 
 nbgrader_config.py puts it in `c.GenerateFeedback.preprocessors` after ScrubFeedback.
 """
+from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from mlpkit.preprocessors import course_root
+from mlpkit import paths, statuses
+from mlpkit.course import Course
+from mlpkit.gradebook.scores import collect_scores
 
 
 def summary_text(row):
-    """The cell's markdown for one row of mlpkit.grades.collect_scores."""
+    """The cell's markdown for one row of mlpkit.gradebook.scores.collect_scores."""
     text = (f"**Score: {row['core_total']:g} / {row['core_max']:g} core points, plus "
             f"{row['bonus_total']:g} / {row['bonus_max']:g} bonus points (Task 3).** "
             f"nbgrader counts the bonus as extra credit, so the total it shows is "
             f"{row['total']:g} / {row['core_max']:g}.")
-    if "needs manual grading" in row["status"]:
+    if statuses.NEEDS_MANUAL_GRADING in row["status"]:
         text += " Some written answers are not graded yet."
     return text
 
@@ -29,10 +32,7 @@ class ScoreSummary(NbGraderPreprocessor):
     """GenerateFeedback step: insert the score summary as the first cell."""
 
     def preprocess(self, nb, resources):
-        from nbformat.v4 import new_markdown_cell
-        from mlpkit.course import Course
-        from mlpkit.grades import collect_scores
-        table = collect_scores(Course(course_root(self))).set_index("student", drop=False)
+        table = collect_scores(Course(paths.course_root(config=self.config))).set_index("student", drop=False)
         student = resources["nbgrader"]["student"]
         if student in table.index:
             cell = new_markdown_cell(summary_text(table.loc[student]), metadata={"mlpkit": {"score_summary": True}})

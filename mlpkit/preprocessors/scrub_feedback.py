@@ -24,9 +24,10 @@ import re
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from mlpkit import paths
 from mlpkit.course import Course
-from mlpkit.notebook import grade_id, is_locked, secret_lines
-from mlpkit.preprocessors import course_root
+from mlpkit.notebook import grade_id, is_locked, read as read_notebook, secret_lines
+from mlpkit.preprocessors.ta_view import TA_ONLY_HEADING
 
 REDACTED = "[line hidden: it shows the instructor's tests or solution]"
 ENV_LINE = re.compile(r"^\s*[A-Z_][A-Z0-9_]*=\S|environ\(\{|'(PATH|HOME|USER|VIRTUAL_ENV)': '")
@@ -36,15 +37,13 @@ IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
 def is_ta_only(cell):
     """Cells the kit adds for TAs only (never shown to students): by metadata, or by their
     heading should some tool have dropped the metadata."""
-    from mlpkit.preprocessors.ta_view import TA_ONLY_HEADING
     return bool(cell.get("metadata", {}).get("mlpkit", {}).get("ta_only")) or TA_ONLY_HEADING in cell.source
 
 
 def release_notebook(course):
     """The student version whose visible tests feedback shows; without one, no feedback at all
     (failing closed: the autograded notebook's test cells hold the hidden tests)."""
-    from mlpkit.notebook import read as read_notebook
-    for path in (course.release_nb_path, course.cache_dir / "release" / course.assignment / course.release_nb_path.name):
+    for path in course.release_nb_paths():
         if path.is_file():
             return read_notebook(path)
     raise FileNotFoundError(f"no release notebook at {course.release_nb_path}, so feedback cannot show "
@@ -105,7 +104,7 @@ class ScrubFeedback(NbGraderPreprocessor):
         return Scrubber(Course(self._root())).scrub(nb), resources
 
     def _root(self):
-        return self.course_root or course_root(self)
+        return self.course_root or paths.course_root(config=self.config)
 
 
 def _joined(value):

@@ -17,10 +17,12 @@ course with the formgrader's Autograde button or `mlpkit autograde`.
 """
 import copy
 
+from nbformat.v4 import new_code_cell, new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from mlpkit.notebook import grade_id, is_grade as is_graded, is_solution, regions
-from mlpkit.preprocessors import course_root
+from mlpkit import paths
+from mlpkit.course import Course
+from mlpkit.notebook import grade_id, is_grade as is_graded, is_solution, read as read_notebook, regions
 
 STUDENT_RUN_LABEL = ("# The student's own run of the cell above: outputs kept from the submitted notebook.\n"
                      "# (The grader reran that cell in grading mode: subset data, one epoch.)")
@@ -51,7 +53,6 @@ def mark_schemes(source_nb):
 
 
 def student_run_cell(submitted_cell, key):
-    from nbformat.v4 import new_code_cell
     cell = new_code_cell(STUDENT_RUN_LABEL, metadata={"mlpkit": {"student_run": key}})
     cell.outputs = copy.deepcopy(submitted_cell.outputs)
     for output in cell.outputs:   # their execution counts would look like this run's
@@ -61,7 +62,6 @@ def student_run_cell(submitted_cell, key):
 
 
 def mark_scheme_cell(gid, text):
-    from nbformat.v4 import new_markdown_cell
     return new_markdown_cell(f"{TA_ONLY_HEADING} for `{gid}`:\n\n{text}",
                              metadata={"mlpkit": {"ta_only": True}})
 
@@ -70,9 +70,7 @@ class GraftStudentRuns(NbGraderPreprocessor):
     """Autograde step: the student's own experiment outputs and the TA-only mark schemes."""
 
     def preprocess(self, nb, resources):
-        from mlpkit.course import Course
-        from mlpkit.notebook import read as read_notebook
-        course = Course(course_root(self))
+        course = Course(paths.course_root(config=self.config))
         schemes = mark_schemes(course.source_notebook())
         try:
             submitted_nb = read_notebook(course.submission_path(resources["nbgrader"]["student"]))

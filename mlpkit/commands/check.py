@@ -1,0 +1,130 @@
+"""`mlpkit check <notebook>`: run the visible tests of one notebook (for students and TAs).
+
+    mlpkit check release/mlp_lab/mlp_lab.ipynb
+    python -m mlpkit check mlp_lab.ipynb --sandbox off
+
+Executes the notebook as it is, in its own folder (so the files next to it,
+mnist_loader.py and mnist_subset.npz, are used), in grading mode
+(`NBGRADER_EXECUTION=validate`: subset data, one epoch; a few seconds), then
+prints one summary line per task (`task0: 2/3 visible tests pass; failing:
+task0_softmax_no_overflow`), then one line per test cell, PASS or FAIL with the
+failure message. Exits 1
+when a test fails, a cell raises, or the notebook does not run to the end;
+0 otherwise (unlike `nbgrader validate`, which exits 0 either way).
+"""
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from mlpkit import notebook, paths
+from mlpkit.course import Course
+from mlpkit.limits import GradingLimits
+from mlpkit.notebook import grade_id, is_autograded_test, task_of
+from mlpkit.sandbox.run import run_notebook
+
+# Why check's limits differ from the course's (GradingLimits in nbgrader_config.py): it runs
+# one notebook on a student's or TA's own, often slower, machine, where a timeout would only
+# hide the test results the student came for; the grader's tight limits protect a queue of
+# hundreds of notebooks on the grading server, which check does not have.
+CHECK_LIMITS = {"cell_timeout": 60, "notebook_timeout": 600}
+
+
+def add_arguments(parser):
+    parser.add_argument("notebook", type=Path, help="the notebook to check")
+    parser.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
+                        help="run in bubblewrap if available (auto), always (require) or never (off)")
+    parser.add_argument("--timeout", type=int, default=CHECK_LIMITS["cell_timeout"],
+                        help=f"seconds per cell (default {CHECK_LIMITS['cell_timeout']})")
+
+
+def run(args):
+    path = args.notebook.resolve()
+    try:
+        nb = notebook.read(path)
+    except Exception as exc:
+        print(f"check: cannot read {args.notebook}: {exc}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="mlpkit-check-") as tmp:
+        workdir, borrowed = working_folder(path, Path(args.course), Path(tmp))
+        if borrowed:
+            print(f"note: using {', '.join(borrowed)} from the course's release folder "
+                  "(not next to the notebook)", file=sys.stderr)
+        results, problems = check_notebook(nb, workdir, sandbox=args.sandbox, cell_timeout=args.timeout)
+    for line in task_summary(results):
+        print(line)
+    if results:
+        print()
+    width = max([len(r["test"]) for r in results] + [4])
+    for r in results:
+        line = f"{'PASS' if r['passed'] else 'FAIL'}  {r['test'].ljust(width)}"
+        if not r["passed"]:
+            line += f"  {r['message']}"
+        print(line)
+    for p in problems:
+        print(f"ERROR {p}")
+    failed = sum(not r["passed"] for r in results)
+    print(f"\n{len(results) - failed}/{len(results)} visible tests passed"
+          + (f", {len(problems)} other problem(s)" if problems else "") + ".")
+    return 1 if failed or problems else 0
+
+
+def task_summary(results):
+    """One line per task, in notebook order: how many visible tests pass, which fail."""
+    tasks = {}
+    for r in results:
+        tasks.setdefault(task_of(r["test"]) or "other", []).append(r)
+    lines = []
+    for task, rs in tasks.items():
+        failing = [r["test"] for r in rs if not r["passed"]]
+        line = f"{task}: {len(rs) - len(failing)}/{len(rs)} visible tests pass"
+        lines.append(line + (f"; failing: {', '.join(failing)}" if failing else ""))
+    return lines
+
+
+def working_folder(notebook, course_root, scratch):
+    """The notebook's own folder; when given files are missing there (a TA checking
+    submitted/<student>/mlp_lab/), a scratch copy completed from the course's release/: the
+    course holding the notebook, else `course_root` (the --course one)."""
+    folder = notebook.parent
+    course = next((Course(root) for root in (paths.course_root(near=folder), course_root)
+                   if root is not None and Course(root).config_file.is_file()), None)
+    if course is None:
+        return folder, []
+    given_dir = course.release_dir if course.release_dir.is_dir() else course.source_dir
+    given = [p for p in given_dir.iterdir() if p.is_file() and p.suffix != ".ipynb"] if given_dir.is_dir() else []
+    missing = [p for p in given if not (folder / p.name).exists()]
+    if not missing:
+        return folder, []
+    work = scratch / "work"
+    shutil.copytree(folder, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    for p in missing:
+        shutil.copy2(p, work / p.name)
+    return work, [p.name for p in missing]
+
+
+def check_notebook(nb, workdir, *, sandbox="auto", cell_timeout=CHECK_LIMITS["cell_timeout"],
+                   notebook_timeout=CHECK_LIMITS["notebook_timeout"]):
+    """Execute `nb` in `workdir`; returns ([{test, passed, message}], [problem strings])."""
+    limits = GradingLimits(cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
+    executed, report = run_notebook(nb, workdir, limits=limits,
+                                    sandbox=sandbox, env={"NBGRADER_EXECUTION": "validate"})
+    results, problems = [], []
+    for index, cell in enumerate(executed.cells):
+        if cell.cell_type != "code":
+            continue
+        error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+        message = ": ".join(x for x in (error.get("ename"), error.get("evalue")) if x) if error else ""
+        gid = grade_id(cell)
+        if gid and is_autograded_test(cell):
+            ran = cell.get("execution_count") is not None or error is not None
+            results.append({"test": gid, "passed": ran and error is None,
+                            "message": message if ran else "did not run (an earlier cell stopped the notebook)"})
+        elif error is not None:
+            problems.append(f"cell {index} ({gid or 'no grade_id'}) raised {message}")
+    for event in report.get("events", []):
+        if event.get("kind") != "error":
+            problems.append(f"cell {event.get('cell')}: {event.get('kind')}: {event.get('message')}")
+    if not report.get("sandboxed") and sandbox != "off":
+        print("note: ran without the sandbox (bubblewrap not available)", file=sys.stderr)
+    return results, problems
