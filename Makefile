@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup sandbox-tools browser-tools demo test bench release autograde feedback grades clean
+.PHONY: setup sandbox-tools browser-tools demo test test-fast bench release autograde feedback grades clean
 
 setup: $(VENV)/.installed sandbox-tools
 
@@ -36,6 +36,11 @@ demo: setup
 
 test: setup browser-tools
 	$(PY) -m pytest -q
+
+# The fast lane for everyday work: the tests marked `fast` (pure modules: no notebook run, no
+# nbgrader release), in about a minute. `make test` still runs everything.
+test-fast: setup
+	$(PY) -m pytest -q -m fast
 
 bench: setup
 	$(PY) benchmarks/run_all.py

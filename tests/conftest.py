@@ -7,6 +7,10 @@ Courses (the repo's nbgrader_config.py, cell timeout cut to 5 s, plus a source):
   task3 test, a manually graded reflection with a mark scheme). Seconds to grade.
 - `shared_toy_course`: one released toy course per session, for tests that only
   read it or add their own students.
+- `pure_toy_course`: one toy course per session whose release/ nbgrader's own preprocessors
+  made in this process (`release_in_process`: no gradebook, no exchange, a second or two),
+  for the fast lane's tests of pure functions (tests/test_release.py checks it is the same
+  release as nbgrader's generate_assignment writes).
 - `graded_class`: the toy course with one submission per bad input of issue 3
   (`bad_input_class`), graded once per session; `feedback_class` adds feedback.
 - `new_course(root, source="real")` copies the repo's real source/ instead.
@@ -155,6 +159,29 @@ def released(course):
     from mlpkit.releasing.generate import release
     release(course)
     return course
+
+
+def release_in_process(course):
+    """Write release/ as nbgrader's generate_assignment does, with its own preprocessors, minus
+    the one that writes the gradebook (SaveCells); the given files are copied beside it."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.preprocessors import SaveCells
+    config = course.load_config()
+    nb = course.source_notebook()
+    resources = {"nbgrader": {"notebook": "mlp_lab", "assignment": course.assignment, "student": "."},
+                 "metadata": {"path": str(course.source_dir)}}
+    for step in GenerateAssignment.class_traits()["preprocessors"].default():
+        if step is not SaveCells:
+            nb, resources = step(config=config).preprocess(nb, resources)
+    shutil.copytree(course.source_dir, course.release_dir, ignore=shutil.ignore_patterns("*.ipynb"))
+    write_notebook(nb, course.release_nb_path)
+    return course
+
+
+@pytest.fixture(scope="session")
+def pure_toy_course(tmp_path_factory):
+    """The toy course with release/ made in this process (`release_in_process`): no gradebook."""
+    return release_in_process(new_course(tmp_path_factory.mktemp("pure") / "course"))
 
 
 @pytest.fixture(scope="session")

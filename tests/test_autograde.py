@@ -309,10 +309,11 @@ def test_require_sandbox_refuses_before_grading_anyone(toy_course, monkeypatch, 
     assert not toy_course.gradebook_path.exists() and not toy_course.grading_dir.exists()
 
 
-def test_symlinks_in_a_submission_are_not_followed(shared_toy_course, tmp_path):
+@pytest.mark.fast   # staging alone, on a release made in this process
+def test_symlinks_in_a_submission_are_not_followed(pure_toy_course, tmp_path):
     from mlpkit.gradebook.results import StudentResult
     from mlpkit.staging.stage import stage
-    course = shared_toy_course
+    course = pure_toy_course
     make_submission(course, "linker", toy_answers(course))
     secret = tmp_path / "secret.txt"
     secret.write_text("instructor only")
@@ -322,15 +323,17 @@ def test_symlinks_in_a_submission_are_not_followed(shared_toy_course, tmp_path):
     assert (staged / "mlp_lab.ipynb").is_file()
 
 
-def test_scan_flags_patching_a_module_imported_in_the_setup_cell(shared_toy_course):
+@pytest.mark.fast
+def test_scan_flags_patching_a_module_imported_in_the_setup_cell(pure_toy_course):
     from mlpkit.staging.stage import scan_findings
-    course = shared_toy_course
+    course = pure_toy_course
     path = make_submission(course, "patcher", toy_answers(
         course, task0_stable_softmax_solution="np.allclose = lambda *a, **k: True\n" + TOY_BUGGY_SOFTMAX))
     from mlpkit.notebook import read as read_notebook
     assert scan_findings(read_notebook(path))
 
 
+@pytest.mark.fast
 def test_a_notebook_that_never_started_is_reported_as_a_grader_fault(capsys):
     """Check that a kernel that never started (a fault of the grading machine, e.g. a broken
     sandbox) is reported loudly and makes the exit code non-zero, unlike a student's crash."""

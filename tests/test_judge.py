@@ -77,6 +77,7 @@ def test_a_probed_cell_without_judges_is_a_grader_fault(tmp_path, references):
         JudgeProbes(config=config).preprocess(nb, {"nbgrader": {"assignment": "mlp_lab", "notebook": "mlp_lab"}})
 
 
+@pytest.mark.fast
 def test_gradient_messages_name_the_cause():
     rng = np.random.default_rng(0)
     expected = [[rng.normal(size=(3, 4)), rng.normal(size=(2, 3))], [rng.normal(size=3), rng.normal(size=2)]]
@@ -90,6 +91,7 @@ def test_gradient_messages_name_the_cause():
         gradients_match([expected[1], expected[0]], expected, "case")
 
 
+@pytest.mark.fast
 def test_a_tampered_substitute_softmax_is_caught():
     z = np.array([[1.0, 2.0, 3.0]])
     p = np.exp(z) / np.exp(z).sum()

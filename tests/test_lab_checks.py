@@ -11,6 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "source" / "mlp_lab"))
 import lab_checks as L  # noqa: E402
 
+pytestmark = pytest.mark.fast   # pure: the lab's helpers, in this process
+
 
 class Net:
     """A bare network of the course's shapes: weights[i] (N^{i+1}, N^i), biases[i] (N^{i+1},)."""

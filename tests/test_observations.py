@@ -18,6 +18,8 @@ from nbformat.v4 import new_code_cell, new_output
 
 from mlpkit.judging.observations import MAX_CHARS, OBSERVATIONS_MIME, ObservationError, Unencodable, observations_of
 
+pytestmark = pytest.mark.fast   # pure: the judge's decoder
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "source" / "mlp_lab"))
 import lab_checks  # noqa: E402  (the module shipped beside the notebook)
 

@@ -26,8 +26,18 @@ def test_release_strips_every_secret_of_the_toy_lab(shared_toy_course):
                for c in nb.cells if c.cell_type == "code")
 
 
-def test_secret_lines_cover_solutions_hidden_tests_and_model_answers(shared_toy_course):
-    secrets = secret_lines(shared_toy_course.source_notebook())
+def test_the_fast_lanes_release_made_in_process_is_nbgraders_own(shared_toy_course, pure_toy_course):
+    """conftest.release_in_process, which the fast lane's tests of pure functions use, writes the
+    release/ that nbgrader's generate_assignment writes (cell ids aside: each toy course gets its own)."""
+    def release(course):
+        cells = [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in course.release_notebook().cells]
+        return cells, course.release_notebook().metadata, sorted(p.name for p in course.release_dir.iterdir())
+    assert release(pure_toy_course) == release(shared_toy_course)
+
+
+@pytest.mark.fast
+def test_secret_lines_cover_solutions_hidden_tests_and_model_answers(pure_toy_course):
+    secrets = secret_lines(pure_toy_course.source_notebook())
     assert secrets["exponentials = np.exp(shifted_logits)"] == "task0_stable_softmax_solution"
     assert secrets['assert _grader.allclose(r_hidden_axis, 0.5), "stable_softmax ignores its axis argument"'] \
         == "task0_softmax_axis"
@@ -41,8 +51,9 @@ def test_secret_lines_cover_solutions_hidden_tests_and_model_answers(shared_toy_
     ("    exponentials = np.exp(shifted_logits)", "text of task0_stable_softmax_solution"),
     ("### BEGIN HIDDEN TESTS", "marker"),
 ])
-def test_leak_check_names_the_cell_and_the_text(shared_toy_course, tmp_path, leaked, why):
-    course = shared_toy_course
+@pytest.mark.fast
+def test_leak_check_names_the_cell_and_the_text(pure_toy_course, tmp_path, leaked, why):
+    course = pure_toy_course
     release_copy = tmp_path / "release" / "mlp_lab"
     shutil.copytree(course.release_dir, release_copy)
     nb = read_notebook(release_copy / "mlp_lab.ipynb")
