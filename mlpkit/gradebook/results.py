@@ -29,7 +29,7 @@ class StudentResult:
     total: float = 0.0
     max_total: float = 0.0
     events: list = field(default_factory=list)   # execution events of the graded run
-    tampering: list = field(default_factory=list)   # mlpkit.scan findings
+    tampering: list = field(default_factory=list)   # mlpkit.staging.scan findings
     notes: list = field(default_factory=list)    # repairs and other remarks
     error: str = None       # traceback, when the kit could not record the student
     sandboxed: bool = None
