@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mlpkit.judging import (Failed, agrees, as_array, close, gradient_structure, gradients_match, same_inputs, softmax,
-                            softmax_calls_honest, structure, trajectory_close)
+from mlpkit.judging import (Failed, agrees, as_array, close, gradient_structure, gradients_match, relative_error,
+                            same_inputs, softmax, softmax_calls_honest, structure, trajectory_close)
 
 
 # ---- Task 0: stable_softmax ----
@@ -81,11 +81,11 @@ def _softmax_results(seen, expected, what, rtol):
 
 
 def task0_softmax_matches_reference(seen, expected):
-    _softmax_results(seen, expected, "stable_softmax", rtol=1e-9)
+    _softmax_results(seen, expected, "stable_softmax", rtol=1e-6)
 
 
 def task0_softmax_no_overflow(seen, expected):
-    _softmax_results(seen, expected, "stable_softmax of large inputs", rtol=1e-8)
+    _softmax_results(seen, expected, "stable_softmax of large inputs", rtol=1e-6)
 
 
 def task0_softmax_input_unchanged(seen, expected):
@@ -99,7 +99,7 @@ def task0_softmax_input_unchanged(seen, expected):
 def _used_stable_softmax(seen):
     softmax_calls_honest(seen)
     if not seen.get("softmax_count"):
-        raise Failed("feedforward and backprop must compute the probabilities with stable_softmax (Task 0)")
+        raise Failed("feedforward must compute the probabilities with your stable_softmax (Task 0)")
 
 
 def task1_feedforward_probabilities(seen, expected):
@@ -118,13 +118,13 @@ def task1_feedforward_probabilities(seen, expected):
     _used_stable_softmax(seen)
 
 
-_FEEDFORWARD_CASES = ["one hidden layer", "two hidden layers", "no hidden layer"]
+_FEEDFORWARD_CASES = ["a batch of 7", "a batch of 2", "a batch of 3"]
 
 
 def task1_feedforward_matches_reference(seen, expected):
     softmax_calls_honest(seen)
     for i, (p, reference) in enumerate(zip(seen["outputs"], expected["outputs"])):
-        what = f"feedforward(x) for case {i + 1} ({_FEEDFORWARD_CASES[i] if i < 3 else 'another network'})"
+        what = f"feedforward(x) for case {i + 1} ({_FEEDFORWARD_CASES[i] if i < 3 else 'another batch'})"
         try:
             close(p, reference, what)
         except Failed as failure:
@@ -580,12 +580,12 @@ def task3_dropout_masks_fresh(seen, expected):
 
 
 def task3_dropout_feedforward_deterministic(seen, expected):
-    softmax_calls_honest(seen)
     outputs = [as_array(o, "feedforward(x)") for o in seen["outputs"]]
     if any(o.shape != outputs[0].shape or not np.array_equal(o, outputs[0]) for o in outputs):
         raise Failed("repeated calls of Dropout.feedforward(x) differ: feedforward must not drop units")
-    # Compared with the student's own Task1.feedforward: a Task 1 mistake is Task 1's to pay.
-    close(outputs[0], seen["task1"], "Dropout.feedforward(x) compared with Task1.feedforward", rtol=1e-12, atol=1e-15)
+    # The probe ran a right Task1.feedforward: Dropout's must be that one, unchanged.
+    close(outputs[0], expected["outputs"][0], "Dropout.feedforward(x) compared with Task1.feedforward", rtol=1e-12,
+          atol=1e-15)
 
 
 def task3_dropout_mask_calls(seen, expected):
@@ -657,11 +657,146 @@ def task3_augment_preserves_ink(seen, expected):
 
 
 # ---- Task 4: deeper networks ----
+# Task 4's points are for what depth adds (one mistake, one task). Each probe also runs the student's
+# Task1 on networks with one hidden layer, Task 1's depth (the "controls"). Controls right: the deep
+# results must be right. Controls wrong (Task 1's checks count that): a mistake recognised in the
+# controls must give the deep numbers it gives there; otherwise only the structure depth needs.
+
+def _sibling(name):
+    """A module of this folder, loaded by path (the grader loads this file by path, not as a package)."""
+    spec = importlib.util.spec_from_file_location(f"mlp_lab_judges_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_MISTAKES = _sibling("mlp_lab_task1_mistakes")
+BACKPROP_MISTAKES, FEEDFORWARD_MISTAKES = _MISTAKES.BACKPROP_MISTAKES, _MISTAKES.FEEDFORWARD_MISTAKES
+backprop, feedforward = _MISTAKES.backprop, _MISTAKES.feedforward
+
+
+def _replay_backprop(case, mistake):
+    """(grads_w, grads_b) the mistake gives on a probe's case (sizes, batch_size, seed)."""
+    sizes, batch_size, seed = case
+    return backprop(*_make_parameters(tuple(sizes), seed), *_LAB.make_batch(tuple(sizes), batch_size, seed), mistake=mistake)
+
+
+def _replay_feedforward(case, mistake):
+    sizes, batch_size, seed = case
+    return feedforward(*_make_parameters(tuple(sizes), seed), _LAB.make_batch(tuple(sizes), batch_size, seed)[0],
+                       mistake=mistake)
+
+
+def _is_control(case):
+    return len(case[0]) == 3
+
+
+def _grads_agree(seen, replay, threshold=1e-6):
+    try:
+        if not isinstance(seen, list) or len(seen) != 2:
+            return False
+        for part, reference in zip(seen, replay):
+            if not isinstance(part, list) or len(part) != len(reference):
+                return False
+            for g, r in zip(part, reference):
+                g = as_array(g, "")
+                if g.shape != r.shape or not np.isfinite(g).all() or relative_error(g, r) > threshold:
+                    return False
+    except Failed:
+        return False
+    return True
+
+
+def _outputs_agree(seen, replay):
+    try:
+        return agrees(seen, replay, rtol=1e-9, atol=1e-12)
+    except Failed:
+        return False
+
+
+def _recognised(pairs, mistakes, run, agree):
+    """The names of the catalogued mistakes that reproduce every control, or []."""
+    return [name for name in mistakes
+            if all(agree(seen, run(case, name)) for case, seen in pairs)]
+
+
+def _cosine(a, b):
+    a, b = np.ravel(a), np.ravel(b)
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return abs(float(a @ b)) / norm if norm > 0 else 0.0
+
+
+def _deep_structure(result, reference, what):
+    """Failed unless `result` holds one finite gradient per layer in each list, the output layer's
+    at least roughly parallel to the reference's (|cosine| >= 0.5, weights and biases together)."""
+    if not isinstance(result, list) or len(result) != 2:
+        raise Failed(f"{what}: backprop must return a pair (grads_w, grads_b)")
+    layers = len(reference[0])
+    parts = []
+    for part, name in zip(result, ("grads_w", "grads_b")):
+        if not isinstance(part, list) or len(part) != layers:
+            raise Failed(f"{what}: {name} should hold {layers} arrays, one per layer; {_NUM_LAYERS}")
+        arrays = [as_array(g, f"{what}: {name}[{i}]") for i, g in enumerate(part)]
+        if not all(np.isfinite(a).all() for a in arrays):
+            raise Failed(f"{what}: {name} has NaN or infinite entries")
+        parts.append(arrays)
+    top = np.concatenate([np.ravel(a[-1]) for a in parts])
+    true_top = np.concatenate([np.ravel(reference[0][-1]), np.ravel(reference[1][-1])])
+    if top.size != true_top.size or _cosine(top, true_top) < 0.5:
+        raise Failed(f"{what}: the output layer's gradients are far from the true ones (|cosine| < 0.5), "
+                     "which the mistake seen with one hidden layer does not explain")
+
+
+_NUM_LAYERS = "num_layers == len(weights) == len(sizes) - 1"
+
+
+def task4_feedforward_deep_matches_reference(seen, expected):
+    softmax_calls_honest(seen)
+    same_inputs(seen["cases"], expected["cases"])
+    cases = list(zip(expected["cases"], seen["outputs"], expected["outputs"]))
+    controls = [(case, out) for case, out, _ in cases if _is_control(case)]
+    control_right = all(_outputs_agree(out, ref) for case, out, ref in cases if _is_control(case))
+    mistakes = [] if control_right else _recognised(controls, FEEDFORWARD_MISTAKES, _replay_feedforward, _outputs_agree)
+    for case, out, reference in cases:
+        if _is_control(case):
+            continue
+        what = f"feedforward(x) with {len(case[0]) - 2} hidden layers"
+        if control_right:
+            close(out, reference, what)
+        elif mistakes:
+            if not any(_outputs_agree(out, _replay_feedforward(case, m)) for m in mistakes):
+                raise Failed(f"{what}: with one hidden layer feedforward has a mistake (Task 1's checks count it); "
+                             "deeper, it gives other numbers than that mistake would: is every hidden layer a sigmoid layer?")
+        else:
+            out = as_array(out, what)
+            if out.shape != reference.shape or not np.isfinite(out).all():
+                raise Failed(f"{what} has shape {out.shape} or non-finite entries; expected finite outputs of shape "
+                             f"{reference.shape} = (B, N^L)")
+
 
 def task4_backprop_deep_matches_finite_differences(seen, expected):
     softmax_calls_honest(seen)
-    for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
-        gradients_match(result, reference, f"{len(reference[0]) - 1} hidden layers", [3, 2][i])
+    same_inputs(seen["cases"], expected["cases"])
+    cases = list(zip(expected["cases"], seen["results"], expected["results"]))
+    control_right = all(_grads_agree(result, ref) for case, result, ref in cases if _is_control(case))
+    controls = [(case, result) for case, result, _ in cases if _is_control(case)]
+    mistakes = [] if control_right else _recognised(controls, BACKPROP_MISTAKES, _replay_backprop, _grads_agree)
+    for case, result, reference in cases:
+        if _is_control(case):
+            continue
+        what = f"{len(case[0]) - 2} hidden layers"
+        if control_right:
+            try:
+                gradients_match(result, reference, what, case[1])
+            except Failed as failure:
+                raise Failed(f"{failure} (with one hidden layer backprop is right: the error comes with depth)") from None
+        elif mistakes:
+            if not any(_grads_agree(result, _replay_backprop(case, m)) for m in mistakes):
+                raise Failed(f"{what}: with one hidden layer backprop has a mistake ({BACKPROP_MISTAKES[mistakes[0]]}; "
+                             "Task 1's checks count it); deeper, it gives other numbers than that mistake would: "
+                             "the backward loop goes wrong with depth too")
+        else:
+            _deep_structure(result, reference, what)
 
 
 def _cross_entropy(weights, biases, x, y):
@@ -675,7 +810,20 @@ def _cross_entropy(weights, biases, x, y):
 
 def task4_deep_training_reduces_loss(seen, expected):
     softmax_calls_honest(seen)
-    same_inputs([seen["x"], seen["y"], seen["start"]], [expected["x"], expected["y"], expected["start"]])
+    same_inputs([seen["x"], seen["y"], seen["start"], seen["controls"]],
+                [expected["x"], expected["y"], expected["start"], expected["controls"]])
+    controls = list(zip(expected["controls"], seen["control_results"], expected["control_results"]))
+    if not all(_grads_agree(result, ref) for _, result, ref in controls):
+        # Task 1's checks count this mistake, and the training follows from it: nothing new to judge,
+        # unless the gradients are no gradients at all (then the run says nothing about depth).
+        if _recognised([(case, result) for case, result, _ in controls], BACKPROP_MISTAKES, _replay_backprop, _grads_agree):
+            return
+        for case, result, reference in controls:
+            _deep_structure(result, reference, "backprop with one hidden layer")
+        return
+    if seen["training_error"]:
+        raise Failed(f"300 full-batch steps of Network's SGD on a network with 3 hidden layers stopped with "
+                     f"{seen['training_error']}, though backprop is right with one hidden layer")
     ref_w, ref_b = expected["end"]
     weights = structure(seen["end"][0], len(ref_w), "weights")
     biases = structure(seen["end"][1], len(ref_b), "biases")
@@ -685,8 +833,8 @@ def task4_deep_training_reduces_loss(seen, expected):
     after = _cross_entropy(weights, biases, expected["x"], expected["y"])
     if not np.isfinite(after) or after > 0.5 * start:
         raise Failed(f"300 full-batch steps of Network's SGD on a network with 3 hidden layers did not halve the "
-                     f"loss (from {start:.3f} to {after:.3f}): is backprop right for any depth?")
-
+                     f"loss (from {start:.3f} to {after:.3f}), though backprop is right with one hidden layer: "
+                     "is it right for any depth?")
 
 
 # ---- errors raised by the student's code ----
@@ -697,6 +845,10 @@ _BROADCAST = re.compile(r"operands could not be broadcast together with shapes \
 def explain_error(grade_id, error):
     """A likely cause for an error the student's code raised in a probe (the text the probe reported),
     or None. For mlpkit/judge.py to append to the error's message; it must never guess values."""
+    if grade_id.startswith("task4_") and "NotImplementedError" not in (error or ""):
+        return ("these checks run networks with 1 to 4 hidden layers: if your Task1 raises only with more than one, "
+                "does every loop go over all the layers (range(self.num_layers), or zip(self.weights, self.biases)) "
+                "instead of assuming one hidden layer?")
     match = _BROADCAST.search(error or "")
     if not match:
         return None
