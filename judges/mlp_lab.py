@@ -17,6 +17,15 @@ from mlpkit.judging import (Failed, agrees, as_array, close, gradient_structure,
                             same_inputs, softmax, softmax_calls_honest, structure, trajectory_close)
 
 
+def rules(*ids):
+    """The rows of the ledger (docs/lab.md, "The rules the checks rely on") whose rules this judge's
+    conditions check; tests/test_ledger.py keeps the two in step."""
+    def mark(judge):
+        judge.rules = ids
+        return judge
+    return mark
+
+
 # ---- Task 0: stable_softmax ----
 
 def _replays(x, axis):
@@ -80,14 +89,17 @@ def _softmax_results(seen, expected, what, rtol):
                 raise _with_cause(failure, cause) from None
 
 
+@rules("T0a", "T0b", "C6")
 def task0_softmax_matches_reference(seen, expected):
     _softmax_results(seen, expected, "stable_softmax", rtol=1e-6)
 
 
+@rules("T0a", "T0b", "T0c", "T0d", "C6")
 def task0_softmax_no_overflow(seen, expected):
     _softmax_results(seen, expected, "stable_softmax of large inputs", rtol=1e-6)
 
 
+@rules("T0e", "C6")
 def task0_softmax_input_unchanged(seen, expected):
     for i, (after, reference) in enumerate(zip(seen["inputs_after"], expected["inputs_after"])):
         if not np.array_equal(as_array(after, "x"), reference):
@@ -102,6 +114,7 @@ def _used_stable_softmax(seen):
         raise Failed("feedforward must compute the probabilities with your stable_softmax (Task 0)")
 
 
+@rules("T1a", "C1", "G1")
 def task1_feedforward_probabilities(seen, expected):
     softmax_calls_honest(seen)
     for i, (p, reference) in enumerate(zip(seen["outputs"], expected["outputs"])):
@@ -121,6 +134,7 @@ def task1_feedforward_probabilities(seen, expected):
 _FEEDFORWARD_CASES = ["a batch of 7", "a batch of 2", "a batch of 3"]
 
 
+@rules("T1c", "T1d", "T1h", "C1", "G1")
 def task1_feedforward_matches_reference(seen, expected):
     softmax_calls_honest(seen)
     for i, (p, reference) in enumerate(zip(seen["outputs"], expected["outputs"])):
@@ -134,6 +148,7 @@ def task1_feedforward_matches_reference(seen, expected):
                               if over_batch else None) from None
 
 
+@rules("T1f", "C2", "C3", "C4", "G1")
 def task1_backprop_shapes(seen, expected):
     softmax_calls_honest(seen)
     for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
@@ -143,12 +158,14 @@ def task1_backprop_shapes(seen, expected):
 _TASK1_BATCHES = [1, 6, 5, 2]
 
 
+@rules("T1b", "T1c", "T1d", "T1e", "T1f", "T1h", "C2", "C3", "C4", "C5", "G1")
 def task1_backprop_matches_finite_differences(seen, expected):
     softmax_calls_honest(seen)
     for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
         gradients_match(result, reference, f"case {i + 1} (batch of {_TASK1_BATCHES[i]})", _TASK1_BATCHES[i])
 
 
+@rules("T1g", "C6")
 def task1_does_not_modify_inputs(seen, expected):
     for name in ("x", "y"):
         if not np.array_equal(as_array(seen[name], name), expected[name]):
@@ -296,6 +313,7 @@ def _with_cause(failure, cause):
     return Failed(f"{failure}: {cause}" if cause else str(failure))
 
 
+@rules("T2b", "T2c", "T2d", "T2e", "T2f", "T2g", "C3")
 def task2_trajectory_matches_sgd(seen, expected):
     for i, (run, reference) in enumerate(zip(seen["runs"], expected["runs"])):
         try:
@@ -304,12 +322,14 @@ def task2_trajectory_matches_sgd(seen, expected):
             raise _with_cause(failure, _task2_cause("task2_trajectory_matches_sgd", i, run, reference)) from None
 
 
+@rules("T2d")
 def task2_one_backprop_call_per_step(seen, expected):
     counts = [int(c) for c in seen["counts"]]
     if counts != expected["counts"]:
         raise Failed(f"after 1, 2, 3, 4 learning steps backprop had been called {counts} times: once per step")
 
 
+@rules("T2b", "T2c", "T2g", "C3")
 def task2_biases_not_decayed(seen, expected):
     weights, biases = expected["start"]
     end_w, end_b = seen["end"]
@@ -337,10 +357,12 @@ def _weights_steps(seen, expected, grade_id, what):
         raise _with_cause(failure, _task2_cause(grade_id, 0, seen["weights"], expected["weights"], weights_only=True)) from None
 
 
+@rules("T2b", "T2e", "T2f", "T2g")
 def task2_l2_through_momentum_buffer(seen, expected):
     _weights_steps(seen, expected, "task2_l2_through_momentum_buffer", "with zero gradients")
 
 
+@rules("T2b", "T2e", "T2g")
 def task2_momentum_zero_is_sgd_plus_l2(seen, expected):
     _weights_steps(seen, expected, "task2_momentum_zero_is_sgd_plus_l2", "with momentum=0")
 
@@ -351,6 +373,7 @@ def _same_runs(seen, what):
     trajectory_close(seen["default"], seen["explicit"], what, rtol=1e-12, atol=1e-15)
 
 
+@rules("T2a")
 def task2_default_hyperparameters(seen, expected):
     try:
         _same_runs(seen, "Task2(sizes) compared with Task2(sizes, l2_factor=1e-5, momentum=0.2)")
@@ -445,21 +468,25 @@ def _adamw_run(run, reference, hyper, what, rtol=1e-6):
         raise _with_cause(failure, _adamw_cause(run, {**reference, "hyper": hyper})) from None
 
 
+@rules("T3a", "T3c", "T3d", "T3e", "C6")
 def task3_adamw_trajectory(seen, expected):
     for i, (run, reference) in enumerate(zip(seen["runs"], expected["runs"])):
         _adamw_run(run, reference, _ADAMW_HYPER[i], f"AdamW, case {i + 1}")
 
 
+@rules("T3c", "T3e", "C6")
 def task3_adamw_decoupled_weight_decay(seen, expected):
     _adamw_run(seen, expected, (0.1, 0.3, *_ADAMW_DEFAULTS),
                "with zero gradients (weights shrink by 1 - lr * weight_decay per step, biases stay)", rtol=1e-9)
 
 
+@rules("T3d", "T3e", "C6")
 def task3_adamw_bias_correction(seen, expected):
     _adamw_run(seen, expected, (0.01, 0.0, *_ADAMW_DEFAULTS),
                "with a constant gradient and no decay (is m / (1 - beta1**t) with t counting the steps?)")
 
 
+@rules("T3b", "C6")
 def task3_adamw_default_hyperparameters(seen, expected):
     for run in (seen["default"], seen["explicit"]):
         same_inputs(run["start"], expected["default"]["start"])
@@ -526,10 +553,12 @@ def _adagrad_runs(seen, expected, learning_rates, what):
             raise _with_cause(failure, cause) from None
 
 
+@rules("T3a", "T3g", "C6")
 def task3_adagrad_trajectory(seen, expected):
     _adagrad_runs(seen, expected, [0.1, 0.5], "Adagrad")
 
 
+@rules("T3g", "C6")
 def task3_adagrad_eps(seen, expected):
     _adagrad_runs(seen, expected, [0.1], "Adagrad(sizes, eps=0.25)")
 
@@ -548,6 +577,7 @@ def _mask(value, shape, p, what):
     return mask, zero
 
 
+@rules("T3h")
 def task3_dropout_mask_values(seen, expected):
     for run in seen["runs"]:
         p = float(run["p"])
@@ -570,6 +600,7 @@ def _shaped(value, shape, what):
     return array
 
 
+@rules("T3h")
 def task3_dropout_masks_fresh(seen, expected):
     # Freshness only: the values of a mask (0 and 1/(1-p), the rate) are task3_dropout_mask_values' business.
     masks = [_shaped(m, (50, 40), "dropout_mask((50, 40))") for m in seen["masks"]]
@@ -579,6 +610,7 @@ def task3_dropout_masks_fresh(seen, expected):
     _shaped(seen["other_shape"], (20, 40), "dropout_mask((20, 40))")
 
 
+@rules("T3k")
 def task3_dropout_feedforward_deterministic(seen, expected):
     outputs = [as_array(o, "feedforward(x)") for o in seen["outputs"]]
     if any(o.shape != outputs[0].shape or not np.array_equal(o, outputs[0]) for o in outputs):
@@ -588,6 +620,7 @@ def task3_dropout_feedforward_deterministic(seen, expected):
           atol=1e-15)
 
 
+@rules("T3i")
 def task3_dropout_mask_calls(seen, expected):
     for shapes, reference in zip(seen["shapes"], expected["shapes"]):
         got = [tuple(int(n) for n in s) for s in shapes]
@@ -599,6 +632,7 @@ def task3_dropout_mask_calls(seen, expected):
                          "(one (B, N^l) mask per hidden layer, first hidden layer first)")
 
 
+@rules("T3i", "T3j", "C2", "C3", "C4", "C5", "G1")
 def task3_dropout_backprop_matches_finite_differences(seen, expected):
     softmax_calls_honest(seen)
     for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
@@ -616,6 +650,7 @@ def _images(value, shape, what):
     return images
 
 
+@rules("T3l")
 def task3_augment_shape_and_range(seen, expected):
     for out, reference in zip(seen["outputs"], expected["outputs"]):
         out = _images(out, reference.shape, f"augment of {len(reference)} images")
@@ -623,11 +658,13 @@ def task3_augment_shape_and_range(seen, expected):
             raise Failed(f"augment of {len(reference)} images has values in [{out.min():.3g}, {out.max():.3g}], not [0, 1]")
 
 
+@rules("T3n", "C6")
 def task3_augment_input_unchanged(seen, expected):
     if not np.array_equal(as_array(seen["x_after"], "x"), expected["x_after"]):
         raise Failed("augment(x, rng) modified x in place")
 
 
+@rules("T3m")
 def task3_augment_reproducible(seen, expected):
     # Reproducibility only, whatever the shape (task3_augment_shape_and_range checks that).
     outs = [as_array(o, "augment(x, rng)") for o in seen["outputs"]]
@@ -637,6 +674,7 @@ def task3_augment_reproducible(seen, expected):
         raise Failed("generators with different seeds gave the same output: draw the randomness from rng")
 
 
+@rules("T3o", "C6")
 def task3_augment_changes_images(seen, expected):
     same_inputs(seen["x"], expected["x"])
     x = expected["x"]
@@ -646,6 +684,7 @@ def task3_augment_changes_images(seen, expected):
             raise Failed(f"augment changed only {changed} of {len(x)} images")
 
 
+@rules("T3p", "C6")
 def task3_augment_preserves_ink(seen, expected):
     same_inputs(seen["x"], expected["x"])
     x = expected["x"]
@@ -750,6 +789,7 @@ def _deep_structure(result, reference, what):
 _NUM_LAYERS = "num_layers == len(weights) == len(sizes) - 1"
 
 
+@rules("T4a", "T4b", "T4c", "G1")
 def task4_feedforward_deep_matches_reference(seen, expected):
     softmax_calls_honest(seen)
     same_inputs(seen["cases"], expected["cases"])
@@ -774,6 +814,7 @@ def task4_feedforward_deep_matches_reference(seen, expected):
                              f"{reference.shape} = (B, N^L)")
 
 
+@rules("T4a", "T4b", "T4c", "C2", "C3", "C4", "C5", "G1")
 def task4_backprop_deep_matches_finite_differences(seen, expected):
     softmax_calls_honest(seen)
     same_inputs(seen["cases"], expected["cases"])
@@ -808,6 +849,7 @@ def _cross_entropy(weights, biases, x, y):
     return float(-(y * (shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))).sum() / len(x))
 
 
+@rules("T4a", "T4b", "T4c", "C6", "G1")
 def task4_deep_training_reduces_loss(seen, expected):
     softmax_calls_honest(seen)
     same_inputs([seen["x"], seen["y"], seen["start"], seen["controls"]],
