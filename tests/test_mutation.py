@@ -136,6 +136,7 @@ def graded(tmp_path_factory):
         if path.is_file():
             examples[f"example_{student}"] = notebook.read(path)
     workdir = tmp_path_factory.mktemp("mutation") / "course"
+    examples["task3_as_released"] = _task3_as_released()
     results = V.grade_variants(REPO, VARIANTS, workdir, extra=examples, references=True)
     results["_autograded"] = V.autograded_ids(_source())
     from mlpkit.course import Course
@@ -146,6 +147,14 @@ def graded(tmp_path_factory):
                                        for c in cells if "nbgrader" in c.metadata
                                        for o in c.get("outputs", []) if o.get("output_type") == "error"}
     return results
+
+
+def _task3_as_released():
+    """A complete submission whose Task 3 cells are left as released: the optional part skipped."""
+    release, source = notebook.read(RELEASE_NB), _source()
+    untouched = {notebook.grade_id(c): c.source for c in release.cells
+                 if notebook.grade_id(c) in CODE_SOLUTIONS and notebook.grade_id(c).startswith("task3_")}
+    return V.build_submission(release, source, untouched)
 
 
 def _table(scores):
@@ -182,6 +191,29 @@ def test_reference_scores_full_marks(graded, student):
         bad.add("test cell edited")
     flags = set(graded[student]["status"]) & bad
     assert not flags, f"{student} is flagged {flags}"
+
+
+@pytest.mark.slow
+def test_skipped_optional_part_earns_no_bonus_and_costs_nothing_else(graded):
+    """Check that Task 3 left as released scores 0 on every Task 3 cell and full marks elsewhere."""
+    scores = graded["task3_as_released"]["scores"]
+    assert scores is not None, _table(scores)
+    wrong = {gid: sm for gid, sm in scores.items() if sm[0] != (0 if gid.startswith("task3_") else sm[1])}
+    assert not wrong, f"a skipped Task 3 is graded wrongly:\n{_table(wrong)}"
+
+
+def _task_of(grade_id):
+    return grade_id.split("_", 1)[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", [_param(v) for v in MUTANTS])
+def test_mutant_costs_points_in_one_task_only(graded, variant):
+    """Check that one bug costs one task: every cell a mutant loses is in the task of its FAILS."""
+    scores = graded[variant.name]["scores"]
+    failed = {gid for gid, (score, max_score) in (scores or {}).items() if (score or 0) < max_score}
+    tasks = {_task_of(gid) for gid in failed | set(variant.fails)}
+    assert len(tasks) == 1, f"{variant.name} costs points in {sorted(tasks)}: {sorted(failed)}"
 
 
 @pytest.mark.slow

@@ -326,9 +326,13 @@ def _describe(error):
     """What a probe tells the grader about an exception raised by the code under test."""
     if isinstance(error, NotImplementedError):
         return "not implemented yet (NotImplementedError)"
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith("lab_checks.py")]
-    where = "".join(traceback.format_list(frames[-3:]))
-    return f"your code raised {type(error).__name__}: {error}\n{where}"[:4000]
+    # Where in the notebook's code it happened, as the student wrote it: the innermost frame of a
+    # notebook cell other than the check's own, by function name and line. No file paths, no frames
+    # of numpy or of these helpers: feedback shows causes, not tracebacks.
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if "ipykernel" in f.filename and f.name not in ("observe", "<module>")]
+    where = f" (in {frames[-1].name}: {frames[-1].line})" if frames and frames[-1].line else ""
+    return f"your code raised {type(error).__name__}: {error}{where}"[:4000]
 
 
 def _encode(value, depth=0):
