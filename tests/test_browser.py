@@ -39,7 +39,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 STUDENTS = ("full_solution", "untouched_release")
 BUGGY_SOFTMAX = ("def stable_softmax(x, axis=-1):\n"
                  "return np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True)")
-OVERFLOW_MESSAGE = "stable_softmax of an array full of 1e6 has"  # the visible check's message (assert_close)
+OVERFLOW_MESSAGE = "stable_softmax of huge, mixed-sign scores has"  # the visible check's message (assert_softmax_close)
 
 
 def _require_browser():
