@@ -100,6 +100,13 @@ def changed(step_name, count):
         raise NotApplicable(f"{step_name}: nothing to rewrite")
 
 
+def changed_each(step_name, wanted, done):
+    """Raise unless each target the caller named (a path, a name) was rewritten at least once."""
+    missing = [".".join(w) if isinstance(w, tuple) else w for w in wanted if w not in done]
+    if missing:
+        raise NotApplicable(f"{step_name}: nothing to rewrite for {', '.join(sorted(missing))}")
+
+
 def path(source) -> tuple:
     return tuple(source.split("."))
 
@@ -225,28 +232,28 @@ def augmented_updates(where, roots):
     the caller names them, and the lab's text decides which may change in place."""
     roots = [path(r) for r in roots]
 
-    def owned(target):
-        path = def_use.path_of(target)
-        return path is not None and any(path[:len(r)] == r for r in roots)
+    def root_of(target):
+        found = def_use.path_of(target)
+        return next((r for r in roots if found is not None and found[:len(r)] == r), None)
 
     def step(tree):
-        count = 0
+        done = set()
         for function in functions(tree, where):
             aliases = def_use.alias_map(function)
             for block in statement_lists(function):
                 i = 0
                 while i < len(block):
-                    replacement = _in_place(block[i], owned, aliases)
+                    replacement = _in_place(block[i], root_of, aliases)
                     if replacement:
+                        done.add(root_of(block[i].targets[0]))
                         block[i:i + 1] = replacement
-                        count += 1
                     i += 1
-        changed("augmented_updates", count)
+        changed_each("augmented_updates", roots, done)
     return step
 
 
-def _in_place(stmt, owned, aliases):
-    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and owned(stmt.targets[0])):
+def _in_place(stmt, root_of, aliases):
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and root_of(stmt.targets[0])):
         return None
     target, value = stmt.targets[0], stmt.value
     if not isinstance(value, ast.BinOp) or not isinstance(value.op, _OPS):
@@ -285,15 +292,15 @@ def copied_updates(where, targets):
     targets = {path(t) for t in targets}
 
     def step(tree):
-        count = 0
+        done = set()
         for node in ast.walk(scope(tree, where)):
             for block in [getattr(node, name, None) for name in ("body", "orelse")]:
                 for i, stmt in enumerate(block or []):
                     if isinstance(stmt, ast.AugAssign) and def_use.path_of(stmt.target) in targets:
                         block[i] = ast.Assign(targets=[stmt.target], value=ast.BinOp(
                             left=as_load(stmt.target), op=stmt.op, right=stmt.value))
-                        count += 1
-        changed("copied_updates", count)
+                        done.add(def_use.path_of(stmt.target))
+        changed_each("copied_updates", targets, done)
     return step
 
 

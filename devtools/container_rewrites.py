@@ -9,7 +9,7 @@ import ast
 import copy
 
 from devtools import def_use
-from devtools.ast_rewrites import (NotApplicable, as_load, call_key, changed, functions, names,
+from devtools.ast_rewrites import (NotApplicable, as_load, call_key, changed, changed_each, functions, names,
                                    names_outside_comprehensions, parse_expr, scope, statement_lists)
 
 
@@ -126,7 +126,7 @@ def appended_lists_to_tuples(where, names):
     returned)."""
     def step(tree):
         function = scope(tree, where)
-        count = 0
+        done = set()
         for node in ast.walk(function):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
@@ -135,7 +135,7 @@ def appended_lists_to_tuples(where, names):
                     for t, v in pairs:
                         if isinstance(t, ast.Name) and t.id in names and isinstance(v, ast.List):
                             v.__class__ = ast.Tuple
-                            count += 1
+                            done.add(t.id)
             for block in [getattr(node, name, None) for name in ("body", "orelse")]:
                 for i, stmt in enumerate(block or []):
                     call = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
@@ -150,7 +150,7 @@ def appended_lists_to_tuples(where, names):
                    or isinstance(node, ast.Return) and _returns_a_name(node.value, names))
             if bad:
                 raise NotApplicable(f"appended_lists_to_tuples: {ast.unparse(node)[:60]} needs a list")
-        changed("appended_lists_to_tuples", count)
+        changed_each("appended_lists_to_tuples", names, done)
     return step
 
 
@@ -175,19 +175,19 @@ def state_as_tuples(class_name, attrs):
     class stores into them by index or mutates them (a tuple cannot be)."""
     def step(tree):
         cls = scope(tree, class_name)
-        count = 0
+        done = set()
         for assign in _state_assignments(cls, attrs):
             if isinstance(assign.value, ast.ListComp):
                 comp = assign.value
                 assign.value = ast.Call(func=ast.Name(id="tuple", ctx=ast.Load()), keywords=[], args=[
                     ast.GeneratorExp(elt=comp.elt, generators=comp.generators)])
-                count += 1
+                done.add(assign.targets[0].attr)
         for node in ast.walk(cls):
             if (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and _self_attr(node.value, attrs)
                     or isinstance(node, ast.AugAssign) and _self_attr(node.target, attrs)
                     or isinstance(node, ast.Attribute) and _self_attr(node.value, attrs)):
                 raise NotApplicable(f"state_as_tuples: {ast.unparse(node)[:60]} needs a list")
-        changed("state_as_tuples", count)
+        changed_each("state_as_tuples", attrs, done)
     return step
 
 
@@ -197,7 +197,7 @@ def state_as_dict(class_name, attrs, key="layer"):
     enumerate (never negative, never a slice, never iterated)."""
     def step(tree):
         cls = scope(tree, class_name)
-        count = 0
+        done = set()
         for assign in _state_assignments(cls, attrs):
             comp = assign.value
             if isinstance(comp, ast.ListComp) and len(comp.generators) == 1 and key not in names(comp):
@@ -207,7 +207,7 @@ def state_as_dict(class_name, attrs, key="layer"):
                                                        ctx=ast.Store()),
                                       iter=ast.Call(func=ast.Name(id="enumerate", ctx=ast.Load()),
                                                     args=[generator.iter], keywords=[]), ifs=[], is_async=0)])
-                count += 1
+                done.add(assign.targets[0].attr)
         assigned = {id(a.targets[0]) for a in _state_assignments(cls, attrs)}
         for function in functions(tree, class_name):
             indices = {_loop_index(n) for n in ast.walk(function) if isinstance(n, (ast.For, ast.comprehension))}
@@ -218,7 +218,7 @@ def state_as_dict(class_name, attrs, key="layer"):
                     if not (isinstance(parent, ast.Subscript) and parent.value is node
                             and isinstance(parent.slice, ast.Name) and parent.slice.id in indices):
                         raise NotApplicable(f"state_as_dict: {ast.unparse(parent or node)[:60]} needs a list")
-        changed("state_as_dict", count)
+        changed_each("state_as_dict", attrs, done)
     return step
 
 

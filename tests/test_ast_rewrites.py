@@ -102,6 +102,12 @@ REFUSED = {
             x[0] = x[0] - 1""", """
         def g(self, x):
             self.v[0] = self.v[0] - 1"""),
+    "in place on a named buffer that is gone": (A.augmented_updates("g", ["self.v", "self.w"]), """
+        def g(self, i):
+            self.v[i] = self.v[i] + 1""", """
+        def g(self, i):
+            self.v[i] = self.v[i] + 1
+            self.w[i] = self.w[i] + 1"""),
     "a loop that reads another iteration's entry": (C.indexed_loops_to_comprehensions("g"), """
         def g(a, n):
             for i in range(n):
