@@ -89,12 +89,12 @@ def _softmax_results(seen, expected, what, rtol):
                 raise _with_cause(failure, cause) from None
 
 
-@rules("T0a", "T0b", "C6")
+@rules("T0a", "T0b", "G1")
 def task0_softmax_matches_reference(seen, expected):
     _softmax_results(seen, expected, "stable_softmax", rtol=1e-6)
 
 
-@rules("T0a", "T0b", "T0c", "T0d", "C6")
+@rules("T0a", "T0b", "T0c", "T0d", "G1")
 def task0_softmax_no_overflow(seen, expected):
     _softmax_results(seen, expected, "stable_softmax of large inputs", rtol=1e-6)
 
@@ -114,7 +114,7 @@ def _used_stable_softmax(seen):
         raise Failed("feedforward must compute the probabilities with your stable_softmax (Task 0)")
 
 
-@rules("T1a", "C1", "G1")
+@rules("T1a", "C1", "C7", "C8", "G1")
 def task1_feedforward_probabilities(seen, expected):
     softmax_calls_honest(seen)
     for i, (p, reference) in enumerate(zip(seen["outputs"], expected["outputs"])):
@@ -134,7 +134,7 @@ def task1_feedforward_probabilities(seen, expected):
 _FEEDFORWARD_CASES = ["a batch of 7", "a batch of 2", "a batch of 3"]
 
 
-@rules("T1c", "T1d", "T1h", "C1", "G1")
+@rules("T1c", "T1d", "T1h", "C1", "C7", "C8", "G1")
 def task1_feedforward_matches_reference(seen, expected):
     softmax_calls_honest(seen)
     for i, (p, reference) in enumerate(zip(seen["outputs"], expected["outputs"])):
@@ -148,7 +148,7 @@ def task1_feedforward_matches_reference(seen, expected):
                               if over_batch else None) from None
 
 
-@rules("T1f", "C2", "C3", "C4", "G1")
+@rules("T1f", "C2", "C3", "C4", "C7", "G1")
 def task1_backprop_shapes(seen, expected):
     softmax_calls_honest(seen)
     for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
@@ -158,14 +158,14 @@ def task1_backprop_shapes(seen, expected):
 _TASK1_BATCHES = [1, 6, 5, 2]
 
 
-@rules("T1b", "T1c", "T1d", "T1e", "T1f", "T1h", "C2", "C3", "C4", "C5", "G1")
+@rules("T1b", "T1c", "T1d", "T1e", "T1f", "T1h", "C2", "C3", "C4", "C5", "C7", "G1")
 def task1_backprop_matches_finite_differences(seen, expected):
     softmax_calls_honest(seen)
     for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
         gradients_match(result, reference, f"case {i + 1} (batch of {_TASK1_BATCHES[i]})", _TASK1_BATCHES[i])
 
 
-@rules("T1g", "C6")
+@rules("T1g", "C6", "C7")
 def task1_does_not_modify_inputs(seen, expected):
     for name in ("x", "y"):
         if not np.array_equal(as_array(seen[name], name), expected[name]):
@@ -313,7 +313,7 @@ def _with_cause(failure, cause):
     return Failed(f"{failure}: {cause}" if cause else str(failure))
 
 
-@rules("T2b", "T2c", "T2d", "T2e", "T2f", "T2g", "C3")
+@rules("T2b", "T2c", "T2d", "T2e", "T2f", "T2g", "C3", "C7")
 def task2_trajectory_matches_sgd(seen, expected):
     for i, (run, reference) in enumerate(zip(seen["runs"], expected["runs"])):
         try:
@@ -322,14 +322,14 @@ def task2_trajectory_matches_sgd(seen, expected):
             raise _with_cause(failure, _task2_cause("task2_trajectory_matches_sgd", i, run, reference)) from None
 
 
-@rules("T2d")
+@rules("T2d", "C7")
 def task2_one_backprop_call_per_step(seen, expected):
     counts = [int(c) for c in seen["counts"]]
     if counts != expected["counts"]:
         raise Failed(f"after 1, 2, 3, 4 learning steps backprop had been called {counts} times: once per step")
 
 
-@rules("T2b", "T2c", "T2g", "C3")
+@rules("T2b", "T2c", "T2g", "C3", "C7")
 def task2_biases_not_decayed(seen, expected):
     weights, biases = expected["start"]
     end_w, end_b = seen["end"]
@@ -357,12 +357,12 @@ def _weights_steps(seen, expected, grade_id, what):
         raise _with_cause(failure, _task2_cause(grade_id, 0, seen["weights"], expected["weights"], weights_only=True)) from None
 
 
-@rules("T2b", "T2e", "T2f", "T2g")
+@rules("T2b", "T2e", "T2f", "T2g", "C7")
 def task2_l2_through_momentum_buffer(seen, expected):
     _weights_steps(seen, expected, "task2_l2_through_momentum_buffer", "with zero gradients")
 
 
-@rules("T2b", "T2e", "T2g")
+@rules("T2b", "T2e", "T2g", "C7")
 def task2_momentum_zero_is_sgd_plus_l2(seen, expected):
     _weights_steps(seen, expected, "task2_momentum_zero_is_sgd_plus_l2", "with momentum=0")
 
@@ -373,7 +373,7 @@ def _same_runs(seen, what):
     trajectory_close(seen["default"], seen["explicit"], what, rtol=1e-12, atol=1e-15)
 
 
-@rules("T2a")
+@rules("T2a", "C7")
 def task2_default_hyperparameters(seen, expected):
     try:
         _same_runs(seen, "Task2(sizes) compared with Task2(sizes, l2_factor=1e-5, momentum=0.2)")
@@ -468,25 +468,25 @@ def _adamw_run(run, reference, hyper, what, rtol=1e-6):
         raise _with_cause(failure, _adamw_cause(run, {**reference, "hyper": hyper})) from None
 
 
-@rules("T3a", "T3c", "T3d", "T3e", "C6")
+@rules("T3a", "T3b", "T3c", "T3d", "T3e", "C7", "G1")
 def task3_adamw_trajectory(seen, expected):
     for i, (run, reference) in enumerate(zip(seen["runs"], expected["runs"])):
         _adamw_run(run, reference, _ADAMW_HYPER[i], f"AdamW, case {i + 1}")
 
 
-@rules("T3c", "T3e", "C6")
+@rules("T3b", "T3c", "T3e", "C7", "G1")
 def task3_adamw_decoupled_weight_decay(seen, expected):
     _adamw_run(seen, expected, (0.1, 0.3, *_ADAMW_DEFAULTS),
                "with zero gradients (weights shrink by 1 - lr * weight_decay per step, biases stay)", rtol=1e-9)
 
 
-@rules("T3d", "T3e", "C6")
+@rules("T3b", "T3d", "T3e", "C7", "G1")
 def task3_adamw_bias_correction(seen, expected):
     _adamw_run(seen, expected, (0.01, 0.0, *_ADAMW_DEFAULTS),
                "with a constant gradient and no decay (is m / (1 - beta1**t) with t counting the steps?)")
 
 
-@rules("T3b", "C6")
+@rules("T3b", "C7", "G1")
 def task3_adamw_default_hyperparameters(seen, expected):
     for run in (seen["default"], seen["explicit"]):
         same_inputs(run["start"], expected["default"]["start"])
@@ -553,12 +553,12 @@ def _adagrad_runs(seen, expected, learning_rates, what):
             raise _with_cause(failure, cause) from None
 
 
-@rules("T3a", "T3g", "C6")
+@rules("T3a", "T3f", "T3g", "C7", "G1")
 def task3_adagrad_trajectory(seen, expected):
     _adagrad_runs(seen, expected, [0.1, 0.5], "Adagrad")
 
 
-@rules("T3g", "C6")
+@rules("T3f", "T3g", "C7", "G1")
 def task3_adagrad_eps(seen, expected):
     _adagrad_runs(seen, expected, [0.1], "Adagrad(sizes, eps=0.25)")
 
@@ -610,7 +610,7 @@ def task3_dropout_masks_fresh(seen, expected):
     _shaped(seen["other_shape"], (20, 40), "dropout_mask((20, 40))")
 
 
-@rules("T3k")
+@rules("T3k", "C7")
 def task3_dropout_feedforward_deterministic(seen, expected):
     outputs = [as_array(o, "feedforward(x)") for o in seen["outputs"]]
     if any(o.shape != outputs[0].shape or not np.array_equal(o, outputs[0]) for o in outputs):
@@ -620,7 +620,7 @@ def task3_dropout_feedforward_deterministic(seen, expected):
           atol=1e-15)
 
 
-@rules("T3i")
+@rules("T3i", "C7")
 def task3_dropout_mask_calls(seen, expected):
     for shapes, reference in zip(seen["shapes"], expected["shapes"]):
         got = [tuple(int(n) for n in s) for s in shapes]
@@ -632,7 +632,7 @@ def task3_dropout_mask_calls(seen, expected):
                          "(one (B, N^l) mask per hidden layer, first hidden layer first)")
 
 
-@rules("T3i", "T3j", "C2", "C3", "C4", "C5", "G1")
+@rules("T3i", "T3j", "C2", "C3", "C4", "C5", "C7", "G1")
 def task3_dropout_backprop_matches_finite_differences(seen, expected):
     softmax_calls_honest(seen)
     for i, (result, reference) in enumerate(zip(seen["results"], expected["results"])):
@@ -674,7 +674,7 @@ def task3_augment_reproducible(seen, expected):
         raise Failed("generators with different seeds gave the same output: draw the randomness from rng")
 
 
-@rules("T3o", "C6")
+@rules("T3o", "G1")
 def task3_augment_changes_images(seen, expected):
     same_inputs(seen["x"], expected["x"])
     x = expected["x"]
@@ -684,13 +684,14 @@ def task3_augment_changes_images(seen, expected):
             raise Failed(f"augment changed only {changed} of {len(x)} images: change most of them (more than half)")
 
 
-@rules("T3p", "C6")
+@rules("T3p", "G1")
 def task3_augment_preserves_ink(seen, expected):
     same_inputs(seen["x"], expected["x"])
     x = expected["x"]
     ratios = _images(seen["output"], x.shape, "augment(x, rng)").sum(axis=1) / x.sum(axis=1)
+    # "about ±30 %": nine images in ten within it pass (a real shift can clip a stroke at the border).
     inside = float(((ratios > 0.7) & (ratios < 1.3)).mean())
-    if inside < 0.9 or not 0.85 < ratios.mean() < 1.15:
+    if inside < 0.9:
         raise Failed(f"only {inside:.0%} of the images keep their ink within ±30% "
                      f"(ratios from {ratios.min():.2f} to {ratios.max():.2f})")
 
@@ -789,7 +790,7 @@ def _deep_structure(result, reference, what):
 _NUM_LAYERS = "num_layers == len(weights) == len(sizes) - 1"
 
 
-@rules("T4a", "T4b", "T4c", "G1")
+@rules("T4a", "T4b", "T4c", "T4d", "T4f", "C7", "C8", "G1")
 def task4_feedforward_deep_matches_reference(seen, expected):
     softmax_calls_honest(seen)
     same_inputs(seen["cases"], expected["cases"])
@@ -814,7 +815,7 @@ def task4_feedforward_deep_matches_reference(seen, expected):
                              f"{reference.shape} = (B, N^L)")
 
 
-@rules("T4a", "T4b", "T4c", "C2", "C3", "C4", "C5", "G1")
+@rules("T4a", "T4b", "T4c", "T4e", "T4f", "C2", "C3", "C4", "C5", "C7", "G1")
 def task4_backprop_deep_matches_finite_differences(seen, expected):
     softmax_calls_honest(seen)
     same_inputs(seen["cases"], expected["cases"])
@@ -849,7 +850,7 @@ def _cross_entropy(weights, biases, x, y):
     return float(-(y * (shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))).sum() / len(x))
 
 
-@rules("T4a", "T4b", "T4c", "C6", "G1")
+@rules("T4a", "T4b", "T4c", "T4e", "T4f", "C7", "G1")
 def task4_deep_training_reduces_loss(seen, expected):
     softmax_calls_honest(seen)
     same_inputs([seen["x"], seen["y"], seen["start"], seen["controls"]],
