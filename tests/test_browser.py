@@ -37,9 +37,9 @@ SHOTS = REPO / "artifacts" / "browser"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STUDENTS = ("full_solution", "untouched_release")
-BUGGY_SOFTMAX = ("def stable_softmax(x, axis=-1):\n"
+BUGGY_SOFTMAX = ("def stable_softmax(x: FloatNDArray, axis: int = -1) -> FloatNDArray:\n"  # the release's first line
                  "return np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True)")
-OVERFLOW_MESSAGE = "stable_softmax of an array full of 1e6 has"  # the visible check's message (assert_close)
+OVERFLOW_MESSAGE = "stable_softmax of huge, mixed-sign scores has"  # the visible check's message (assert_softmax_close)
 
 
 def _require_browser():
@@ -114,6 +114,10 @@ def server(course, tmp_path_factory):
     settings = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    # Every cell in the page, not only those scrolled into view: the test finds cells by their text.
+    notebook_settings = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    notebook_settings.mkdir(parents=True)
+    (notebook_settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     log = open(home / "jupyter.log", "w")
     proc = subprocess.Popen(
         # --allow-root: CI runs as root.

@@ -127,11 +127,13 @@ def test_exfiltrated_hidden_tests_reach_neither_feedback_nor_files(graded):
 
 def test_the_scan_flags_cheats_for_the_ta_and_no_honest_variant(tmp_path):
     """The static scan stays, as a signal for TAs (it never changes a score): a cheat that patches
-    numpy and the builtins is flagged "tampering suspected"; no correct variant is."""
+    numpy and the builtins is flagged "tampering suspected"; no correct variant, hand-written or
+    generated, is."""
+    from devtools.generated_variants import generate
     from mlpkit.staging.scan import scan_notebook
     release, source = V.course_notebooks(REPO)
     subs = submissions(release, source)
     assert scan_notebook(subs["cheat_patches_numpy_and_builtins"]), "the scan missed numpy/builtins patching"
-    flagged = [v.name for v in V.load_variants(REPO) if v.kind == "correct"
-               and scan_notebook(V.build_submission(release, source, v.cells))]
+    correct = [v for v in V.load_variants(REPO) if v.kind == "correct"] + generate(REPO)
+    flagged = [v.name for v in correct if scan_notebook(V.build_submission(release, source, v.cells))]
     assert not flagged, f"honest variants flagged as tampering: {flagged}"

@@ -95,6 +95,17 @@ def test_the_real_lab_release_and_a_full_solution_in_a_student_folder(tmp_path, 
     assert main(["check", str(folder / "mlp_lab.ipynb")]) == 1
     out = capsys.readouterr().out
     assert "FAIL  task0_softmax_matches_reference" in out and "ModuleNotFoundError" not in out
+    # The optional Task 3, left as released, is "not attempted", never a failure.
+    assert "SKIP  task3_adamw_trajectory" in out and "FAIL  task3_" not in out
+    assert "task3: 0/16 visible tests pass, 16 not attempted (optional, 0 bonus points)" in out
+    # Tasks 0-2 done, Task 3 skipped: check passes.
+    nb = repo.release_notebook()
+    for cell in nb.cells:
+        if is_solution(cell) and cell.cell_type == "code" and not grade_id(cell).startswith("task3_"):
+            cell.source = solution_source(repo, grade_id(cell))
+    write_notebook(nb, folder / "mlp_lab.ipynb")
+    assert main(["check", str(folder / "mlp_lab.ipynb")]) == 0, capsys.readouterr().out
+    assert "16 not attempted (optional)" in capsys.readouterr().out
     # Filled in with the reference solution: everything passes.
     nb = repo.release_notebook()
     for cell in nb.cells:
@@ -109,3 +120,4 @@ def test_the_output_starts_with_one_summary_line_per_task(student_copies, capsys
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == ["task0: 1/2 visible tests pass; failing: task0_softmax_sums_to_one",
                          "task3: 0/1 visible tests pass; failing: task3_augment_shape"]
+

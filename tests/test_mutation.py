@@ -1,13 +1,14 @@
 """Mutation tests: every known bug loses exactly its points, every correct variant keeps all.
 
 Each file in tests/variants/ swaps one or more solution cells of an otherwise complete
-submission (devtools/variants.py). One session-scoped autograde grades them all at once,
-together with the full solution, the untouched release, the source notebook itself and
-the committed example submissions, in a throw-away course through nbgrader. Then, per
-grade cell:
+submission (devtools/variants.py); devtools/generated_variants.py adds correct variants
+rewritten from the reference solutions by AST transforms, in memory. One session-scoped
+autograde grades them all at once, together with the full solution, the untouched release,
+the source notebook itself and the committed example submissions, in a throw-away course
+through nbgrader. Then, per grade cell:
 - a mutant loses points on every cell it names in FAILS and keeps full points on every
   cell outside FAILS and KNOCK_ON;
-- a correct variant keeps full points everywhere.
+- a correct variant, hand-written or generated, keeps full points everywhere.
 
 Run: PYTHONPATH=. python -m pytest tests/test_mutation.py -q   (the graded part is @slow)
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from devtools import generated_variants as G
 from devtools import variants as V
 from devtools.examples import EXAMPLES
 from mlpkit import notebook
@@ -35,6 +37,21 @@ CODE_SOLUTIONS = ["task0_stable_softmax_solution", "task1_softmax_network_soluti
 needs_lab = pytest.mark.skipif(not SOURCE_NB.is_file(), reason="the lab notebook does not exist yet")
 
 
+def _generate():
+    """The generated variants, or the error that stopped the generator (test_generated_variants_... reports
+    it, so that a rewrite that no longer applies fails one test, not the collection of this module)."""
+    if not SOURCE_NB.is_file():
+        return [], None
+    try:
+        return G.build_all(notebook.read(SOURCE_NB), notebook.read(RELEASE_NB)), None
+    except Exception as error:  # noqa: BLE001 - reported by the generator's own test
+        return [], error
+
+
+BUILT, GENERATION_ERROR = _generate()
+GENERATED = [g.variant for g in BUILT]
+
+
 def _source():
     return notebook.read(SOURCE_NB)
 
@@ -47,6 +64,28 @@ def test_enough_variants_over_every_task():
         assert any(gid in v.cells for v in MUTANTS), f"no mutant of {gid}"
     # Task 4 has no graded solution cell: its tests catch Task 1 bugs that show on deep nets.
     assert any(f.startswith("task4_") for v in MUTANTS for f in v.fails), "no mutant fails a task4 cell"
+
+
+@needs_lab
+def test_generated_variants_cover_every_cell_and_family():
+    """Check that the generator gives >= 40 correct variants over all 7 code cells and every rewrite family,
+    each different from the reference (its normalized AST), compiling, and gradable (a valid student id)."""
+    from devtools.ast_rewrites import normalized
+    from mlpkit.gradebook.roster import STUDENT_ID
+    if GENERATION_ERROR is not None:
+        raise GENERATION_ERROR
+    assert len(GENERATED) >= 40, len(GENERATED)
+    assert {cell for v in GENERATED for cell in v.cells} == set(CODE_SOLUTIONS)
+    assert set().union(*(g.families for g in BUILT)) == set(G.FAMILIES)
+    assert {v.name for v in GENERATED}.isdisjoint(v.name for v in VARIANTS)
+    assert len({v.name for v in GENERATED}) == len(GENERATED)
+    references = V.reference_solutions(_source())
+    for v in GENERATED:
+        assert v.kind == "correct" and not v.fails and not v.knock_on and v.doc, v.name
+        assert v.name.startswith("generated_") and STUDENT_ID.match(v.name), v.name
+        (cell, source), = v.cells.items()
+        compile(source, v.name, "exec")
+        assert normalized(source) != normalized(references[cell]), f"{v.name} is the reference itself"
 
 
 @needs_lab
@@ -136,16 +175,25 @@ def graded(tmp_path_factory):
         if path.is_file():
             examples[f"example_{student}"] = notebook.read(path)
     workdir = tmp_path_factory.mktemp("mutation") / "course"
-    results = V.grade_variants(REPO, VARIANTS, workdir, extra=examples, references=True)
+    examples["task3_as_released"] = _task3_as_released()
+    results = V.grade_variants(REPO, VARIANTS + GENERATED, workdir, extra=examples, references=True)
     results["_autograded"] = V.autograded_ids(_source())
     from mlpkit.course import Course
-    for v in VARIANTS:  # the judge's message of every failed cell, for the MESSAGE checks
+    for v in VARIANTS + GENERATED:  # the judge's message of every failed cell, for MESSAGE checks and reports
         path = Course(workdir).autograded_path(v.name)
         cells = notebook.read(path).cells if path.is_file() else []
         results[v.name]["messages"] = {c.metadata["nbgrader"]["grade_id"]: o.get("evalue", "")
                                        for c in cells if "nbgrader" in c.metadata
                                        for o in c.get("outputs", []) if o.get("output_type") == "error"}
     return results
+
+
+def _task3_as_released():
+    """A complete submission whose Task 3 cells are left as released: the optional part skipped."""
+    release, source = notebook.read(RELEASE_NB), _source()
+    untouched = {notebook.grade_id(c): c.source for c in release.cells
+                 if notebook.grade_id(c) in CODE_SOLUTIONS and notebook.grade_id(c).startswith("task3_")}
+    return V.build_submission(release, source, untouched)
 
 
 def _table(scores):
@@ -158,6 +206,16 @@ def test_variant_loses_exactly_its_points(graded, variant):
     scores = graded[variant.name]["scores"]
     ok, failed, message = V.verdict(variant, scores)
     assert ok, f"{variant.name} ({variant.doc}): {message}\n{_table(scores)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", [_param(v) for v in GENERATED])
+def test_generated_variant_keeps_every_point(graded, variant):
+    """Check that a correct variant generated from the reference keeps every point (V.verdict)."""
+    scores = graded[variant.name]["scores"]
+    ok, failed, message = V.verdict(variant, scores)
+    messages = {gid: text[:300] for gid, text in graded[variant.name]["messages"].items()}
+    assert ok, f"{variant.name} ({variant.doc}): {message}\n{_table(scores)}\n{messages}"
 
 
 @pytest.mark.slow
@@ -182,6 +240,29 @@ def test_reference_scores_full_marks(graded, student):
         bad.add("test cell edited")
     flags = set(graded[student]["status"]) & bad
     assert not flags, f"{student} is flagged {flags}"
+
+
+@pytest.mark.slow
+def test_skipped_optional_part_earns_no_bonus_and_costs_nothing_else(graded):
+    """Check that Task 3 left as released scores 0 on every Task 3 cell and full marks elsewhere."""
+    scores = graded["task3_as_released"]["scores"]
+    assert scores is not None, _table(scores)
+    wrong = {gid: sm for gid, sm in scores.items() if sm[0] != (0 if gid.startswith("task3_") else sm[1])}
+    assert not wrong, f"a skipped Task 3 is graded wrongly:\n{_table(wrong)}"
+
+
+def _task_of(grade_id):
+    return grade_id.split("_", 1)[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", [_param(v) for v in MUTANTS])
+def test_mutant_costs_points_in_one_task_only(graded, variant):
+    """Check that one bug costs one task: every cell a mutant loses is in the task of its FAILS."""
+    scores = graded[variant.name]["scores"]
+    failed = {gid for gid, (score, max_score) in (scores or {}).items() if (score or 0) < max_score}
+    tasks = {_task_of(gid) for gid in failed | set(variant.fails)}
+    assert len(tasks) == 1, f"{variant.name} costs points in {sorted(tasks)}: {sorted(failed)}"
 
 
 @pytest.mark.slow
@@ -316,7 +397,8 @@ def test_mutation_report_runs_and_flags_a_wrong_expectation(tmp_path):
     (course / "tests" / "variants").mkdir(parents=True)
     for name in ("mutant_softmax_no_shift", "correct_softmax_logsumexp"):
         shutil.copy2(REPO / "tests" / "variants" / f"{name}.py", course / "tests" / "variants")
-    script = [sys.executable, str(REPO / "benchmarks" / "mutation_report.py"), "--fast", "--course", str(course)]
+    script = [sys.executable, str(REPO / "benchmarks" / "mutation_report.py"), "--fast", "--no-generated",
+              "--course", str(course)]
     proc = subprocess.run(script, capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "bugs caught in their own cells and no other: 1/1 (100%)" in proc.stdout

@@ -55,15 +55,34 @@ def fd_gradients(sizes, seed, batch_size, masks=()):
     return numerical[:n], numerical[n:]
 
 
+TASK4_CASES = [((5, 4, 3), 3, 112), ((4, 6, 2), 2, 113), ((5, 4, 4, 3, 3), 3, 110), ((4, 5, 4, 3, 4, 2), 2, 111)]
+
+
 @pytest.mark.parametrize("gid, cases", [
-    ("task1_backprop_matches_finite_differences", [((4, 5, 3), 1, 40), ((4, 5, 3), 6, 41), ((3, 6, 4, 2), 5, 42), ((6, 3, 4), 2, 43)]),
-    ("task4_backprop_deep_matches_finite_differences", [((5, 4, 4, 3, 3), 3, 110), ((4, 5, 4, 3, 4, 2), 2, 111)]),
+    ("task1_backprop_matches_finite_differences", [((4, 5, 3), 1, 40), ((4, 5, 3), 6, 41), ((3, 6, 2), 5, 42), ((6, 3, 4), 2, 43)]),
+    ("task4_backprop_deep_matches_finite_differences", TASK4_CASES),
 ])
 def test_backprop_references_match_finite_differences(ref, gid, cases):
+    assert len(ref[gid]["results"]) == len(cases)
     for (sizes, batch_size, seed), (grads_w, grads_b) in zip(cases, ref[gid]["results"]):
         fd_w, fd_b = fd_gradients(sizes, seed, batch_size)
         for mine, oracle in zip(grads_w + grads_b, fd_w + fd_b):
             assert rel(mine, oracle) < 1e-6
+
+
+def test_deep_feedforward_reference_is_sigmoid_layers_then_log_sum_exp_softmax(ref):
+    cases = [((4, 5, 3), 5, 117), ((3, 6, 4), 2, 118), ((4, 5, 4, 3), 5, 114), ((3, 6, 4, 5, 4), 2, 115),
+             ((5, 4, 3, 4, 3, 2), 3, 116)]
+    outputs = ref["task4_feedforward_deep_matches_reference"]["outputs"]
+    assert len(outputs) == len(cases)
+    for (sizes, batch_size, seed), p in zip(cases, outputs):
+        weights, biases = L.make_parameters(sizes, seed)
+        g = L.make_batch(sizes, batch_size, seed)[0]
+        for w, b in zip(weights[:-1], biases[:-1]):
+            g = 1.0 / (1.0 + np.exp(-(g @ w.T + b)))
+        z = g @ weights[-1].T + biases[-1]
+        log_p = z - z.max(axis=1, keepdims=True)
+        assert np.allclose(p, np.exp(log_p - np.log(np.exp(log_p).sum(axis=1, keepdims=True))), rtol=1e-12, atol=1e-300)
 
 
 def test_dropout_backprop_reference_matches_finite_differences_of_the_thinned_network(ref):

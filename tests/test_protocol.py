@@ -3,12 +3,15 @@
 source/mlp_lab/lab_checks.py ships to students and cannot import mlpkit, so it spells the
 channel itself: the MIME type of a probe's output, the payload {"cell", "values"}, and the
 array encoding (`{ARRAY_KEY: dtype, "shape", "zlib"}` for the dtypes ARRAY_DTYPES,
-`{UNENCODABLE_KEY: type name}` otherwise). `lab_side` reads its constant from the file and
+`{UNENCODABLE_KEY: type name}` otherwise), and the line `optional_part` prints for a part left as
+released (NOT_ATTEMPTED, which `mlpkit check` looks for). `lab_side` reads its constant from the file and
 encodes with its own `_encode` and `probe`; each must equal protocol.py's, and the check
 fails on a lab_checks.py that drifted (last test).
 """
 import ast
+import contextlib
 import importlib.util
+import io
 import sys
 import types
 from pathlib import Path
@@ -45,7 +48,10 @@ def lab_side(path):
             sys.modules.pop("IPython.display")
         else:
             sys.modules["IPython.display"] = saved
-    return {"mime": mime, "published": published[0],
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), lab.optional_part("Task 3x (example)"):
+        raise NotImplementedError()
+    return {"mime": mime, "published": published[0], "not_attempted": printed.getvalue(),
             "floats": lab._encode(np.ones((2, 2))), "bools": lab._encode(np.array([True, False])),
             "other": lab._encode(object())}
 
@@ -63,6 +69,8 @@ def disagreements(side):
             found.append(f"{name} are encoded as {sorted(encoded)}")
     if set(side["other"]) != {protocol.UNENCODABLE_KEY}:
         found.append(f"an unencodable value is encoded as {sorted(side['other'])}")
+    if protocol.NOT_ATTEMPTED not in side["not_attempted"]:
+        found.append(f"a skipped optional part prints {side['not_attempted']!r}, not {protocol.NOT_ATTEMPTED!r}")
     return found
 
 
@@ -83,7 +91,8 @@ def test_what_a_probe_publishes_is_what_the_judge_reads():
     ('"__array__"', '"__ndarray__"'),
     ('"__unencodable__"', '"__opaque__"'),
     ('"<f8" if', '">f8" if'),
-], ids=["mime", "array key", "unencodable key", "dtype"])
+    ('"not attempted (optional, 0 bonus points)"', '"skipped"'),
+], ids=["mime", "array key", "unencodable key", "dtype", "not attempted"])
 def test_a_lab_checks_that_drifted_is_caught(tmp_path, edit):
     text = LAB_CHECKS.read_text()
     assert edit[0] in text

@@ -6,8 +6,8 @@ import re
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
-from conftest import _meta, make_submission, new_course, released, toy_answers
-from mlpkit.notebook import cells_by_grade_id, grade_id, read as read_notebook, write as write_notebook
+from conftest import make_submission, new_course, released, toy_answers
+from mlpkit.notebook import grade_id, read as read_notebook, write as write_notebook
 from mlpkit.preprocessors.ta_view import STUDENT_RUN_LABEL, TA_ONLY_HEADING
 
 pytestmark = pytest.mark.slow
@@ -24,12 +24,14 @@ def graded(tmp_path_factory):
     course = new_course(tmp_path_factory.mktemp("ta-view") / "course")
     nb = read_notebook(course.source_nb_path)
     at = next(i for i, c in enumerate(nb.cells) if grade_id(c) == "task1_reflection")
-    nb.cells.insert(at, new_code_cell(EXPERIMENT, metadata=_meta("experiment_toy", locked=True)))
+    experiment = new_code_cell(EXPERIMENT)  # a plain cell, as the lab's: students may cut it down
+    experiment.id = "experiment_toy"
+    nb.cells.insert(at, experiment)
     write_notebook(nb, course.source_nb_path)
     released(course)
 
     def ran_it(nb):
-        cell = cells_by_grade_id(nb)["experiment_toy"]
+        cell = next(c for c in nb.cells if c.get("id") == "experiment_toy")
         cell.outputs = [new_output("stream", name="stdout", text=THEIR_TABLE + "\n")]
         cell.execution_count = 12
     make_submission(course, "alice", toy_answers(course), transform=ran_it)
@@ -46,7 +48,7 @@ def _cells(course, student):
 
 def test_the_students_own_run_follows_the_experiment_cell(graded):
     cells = _cells(graded, "alice")
-    i = next(i for i, c in enumerate(cells) if grade_id(c) == "experiment_toy")
+    i = next(i for i, c in enumerate(cells) if c.get("id") == "experiment_toy")
     rerun, theirs = cells[i], cells[i + 1]
     assert "grading-mode run" in str(rerun.outputs) and THEIR_TABLE not in str(rerun.outputs)
     assert theirs.source == STUDENT_RUN_LABEL and THEIR_TABLE in theirs.outputs[0].text

@@ -7,10 +7,11 @@ Executes the notebook as it is, in its own folder (so the files next to it,
 mnist_loader.py and mnist_subset.npz, are used), in grading mode
 (`NBGRADER_EXECUTION=validate`: subset data, one epoch; a few seconds), then
 prints one summary line per task (`task0: 2/3 visible tests pass; failing:
-task0_softmax_no_overflow`), then one line per test cell, PASS or FAIL with the
-failure message. Exits 1
-when a test fails, a cell raises, or the notebook does not run to the end;
-0 otherwise (unlike `nbgrader validate`, which exits 0 either way).
+task0_softmax_no_overflow`), then one line per test cell, PASS, FAIL with the
+failure message, or SKIP for an optional part left as released ("not attempted",
+the lab's `optional_part`). Exits 1 when a test fails, a cell raises, or the
+notebook does not run to the end; 0 otherwise, unattempted optional parts included
+(unlike `nbgrader validate`, which exits 0 either way).
 """
 import shutil
 import sys
@@ -21,6 +22,7 @@ from mlpkit import notebook, paths
 from mlpkit.course import Course
 from mlpkit.limits import GradingLimits
 from mlpkit.notebook import grade_id, is_autograded_test, task_of
+from mlpkit.sandbox.inside.protocol import NOT_ATTEMPTED
 from mlpkit.sandbox.run import run_notebook
 
 # Why check's limits differ from the course's (GradingLimits in nbgrader_config.py): it runs
@@ -28,6 +30,7 @@ from mlpkit.sandbox.run import run_notebook
 # hide the test results the student came for; the grader's tight limits protect a queue of
 # hundreds of notebooks on the grading server, which check does not have.
 CHECK_LIMITS = {"cell_timeout": 60, "notebook_timeout": 600}
+
 
 
 def add_arguments(parser):
@@ -57,14 +60,17 @@ def run(args):
         print()
     width = max([len(r["test"]) for r in results] + [4])
     for r in results:
-        line = f"{'PASS' if r['passed'] else 'FAIL'}  {r['test'].ljust(width)}"
-        if not r["passed"]:
+        label = "SKIP" if r.get("not_attempted") else "PASS" if r["passed"] else "FAIL"
+        line = f"{label}  {r['test'].ljust(width)}"
+        if not r["passed"] or r.get("not_attempted"):
             line += f"  {r['message']}"
         print(line)
     for p in problems:
         print(f"ERROR {p}")
     failed = sum(not r["passed"] for r in results)
-    print(f"\n{len(results) - failed}/{len(results)} visible tests passed"
+    skipped = sum(bool(r.get("not_attempted")) for r in results)
+    print(f"\n{len(results) - failed - skipped}/{len(results)} visible tests passed"
+          + (f", {skipped} not attempted (optional)" if skipped else "")
           + (f", {len(problems)} other problem(s)" if problems else "") + ".")
     return 1 if failed or problems else 0
 
@@ -77,7 +83,10 @@ def task_summary(results):
     lines = []
     for task, rs in tasks.items():
         failing = [r["test"] for r in rs if not r["passed"]]
-        line = f"{task}: {len(rs) - len(failing)}/{len(rs)} visible tests pass"
+        skipped = [r["test"] for r in rs if r.get("not_attempted")]
+        line = f"{task}: {len(rs) - len(failing) - len(skipped)}/{len(rs)} visible tests pass"
+        if skipped:
+            line += f", {len(skipped)} not attempted (optional, 0 bonus points)"
         lines.append(line + (f"; failing: {', '.join(failing)}" if failing else ""))
     return lines
 
@@ -103,6 +112,12 @@ def working_folder(notebook, course_root, scratch):
     return work, [p.name for p in missing]
 
 
+def _not_attempted(cell):
+    """True when the cell's checks printed the lab's "not attempted" line (an optional part left as released)."""
+    return any(o.get("output_type") == "stream" and NOT_ATTEMPTED in "".join(o.get("text", ""))
+               for o in cell.get("outputs", []))
+
+
 def check_notebook(nb, workdir, *, sandbox="auto", cell_timeout=CHECK_LIMITS["cell_timeout"],
                    notebook_timeout=CHECK_LIMITS["notebook_timeout"]):
     """Execute `nb` in `workdir`; returns ([{test, passed, message}], [problem strings])."""
@@ -118,8 +133,10 @@ def check_notebook(nb, workdir, *, sandbox="auto", cell_timeout=CHECK_LIMITS["ce
         gid = grade_id(cell)
         if gid and is_autograded_test(cell):
             ran = cell.get("execution_count") is not None or error is not None
-            results.append({"test": gid, "passed": ran and error is None,
-                            "message": message if ran else "did not run (an earlier cell stopped the notebook)"})
+            skipped = error is None and _not_attempted(cell)
+            results.append({"test": gid, "passed": ran and error is None, "not_attempted": skipped,
+                            "message": NOT_ATTEMPTED if skipped else message if ran
+                            else "did not run (an earlier cell stopped the notebook)"})
         elif error is not None:
             problems.append(f"cell {index} ({gid or 'no grade_id'}) raised {message}")
     for event in report.get("events", []):

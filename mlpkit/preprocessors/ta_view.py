@@ -3,8 +3,8 @@
 Grading mode reruns the experiments on the subset for one epoch, so the autograded
 notebook (what the formgrader shows) has lost the tables and plots the reflections
 are about. This Autograde step, right after the execution step, adds:
-- after each experiment cell (grade_id `experiment_...` or `task1and2`, and the
-  student's free cells, cell id `..._own_experiments`): a copy of that cell's outputs from the
+- after each experiment cell (cell id `experiment_...`, and the student's free cells, cell id
+  `..._own_experiments`): a copy of that cell's outputs from the
   SUBMITTED notebook, labelled as the student's own run (metadata `mlpkit.student_run`);
   students see it in their feedback too, it is their own work;
 - after each manually graded answer with a mark scheme in the source: the mark scheme,
@@ -27,17 +27,15 @@ from mlpkit.notebook import grade_id, is_grade as is_graded, is_solution, read a
 STUDENT_RUN_LABEL = ("# The student's own run of the cell above: outputs kept from the submitted notebook.\n"
                      "# (The grader reran that cell in grading mode: subset data, one epoch.)")
 TA_ONLY_HEADING = "**Mark scheme (TA only, never in student feedback)**"
-EXPERIMENT_CELLS = ("task1and2",)  # locked cells that run experiments, besides experiment_*
-OWN_EXPERIMENTS = "_own_experiments"  # the cell ids of the student's free cells (no nbgrader metadata)
+EXPERIMENTS = "experiment_"  # the cell ids of the experiment cells (plain cells: students may cut them down)
+OWN_EXPERIMENTS = "_own_experiments"  # the cell ids of the student's free cells
 
 
 def experiment_key(cell):
-    """The key that pairs an experiment cell of the autograded notebook with the submitted one, or None."""
-    gid = grade_id(cell)
-    if gid and (gid.startswith("experiment_") or gid in EXPERIMENT_CELLS):
-        return gid
+    """The key that pairs an experiment cell of the autograded notebook with the submitted one
+    (its cell id), or None."""
     cell_id = cell.get("id") or ""
-    return cell_id if cell_id.endswith(OWN_EXPERIMENTS) else None
+    return cell_id if cell_id.startswith(EXPERIMENTS) or cell_id.endswith(OWN_EXPERIMENTS) else None
 
 
 def mark_schemes(source_nb):

@@ -6,7 +6,8 @@ Vectors are rows: a batch of B inputs is `x: (B, N^0)`, its one-hot targets `y: 
 `weights[i]: (N^{i+1}, N^i)`, `biases[i]: (N^{i+1},)`; gradients come as `(grads_w, grads_b)`,
 lists shaped like `weights` and `biases`.
 
-- comparing: `rel_error`, `assert_close`, `finite_differences`, `assert_gradients_match`;
+- comparing: `rel_error`, `assert_close`, `assert_softmax_close`, `finite_differences`,
+  `assert_gradients_match`;
 - seeded inputs: `make_parameters`, `make_batch`, `make_gradients`, `make_digits` (the grader
   rebuilds the same inputs from the same seeds, outside your kernel);
 - stand-ins: `set_parameters`, `stub_backprop`, `stub_masks`, `parameter_snapshot`, `small_net`
@@ -14,6 +15,8 @@ lists shaped like `weights` and `biases`.
 - grading: `probe(grade_id, observe)` runs a hidden test's probe and hands what it saw to
   the grader as a cell output of the type `OBSERVATIONS_MIME`; the grader, not the kernel,
   decides pass or fail (docs/sandbox.md of the course kit);
+- `optional_part(name)`: around the checks of an optional part, so that Run All goes on when
+  the part is left as released ("not attempted", 0 bonus points) and still stops when it fails;
 - `lazy_module(name)`: a module imported on first use (grading mode never draws a plot).
 
 Numpy and the standard library only.
@@ -27,13 +30,15 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["rel_error", "assert_close", "finite_differences", "assert_gradients_match",
+__all__ = ["rel_error", "assert_close", "assert_softmax_close", "finite_differences", "assert_gradients_match",
            "check_gradient_structure", "check_parameter_shapes",
            "make_parameters", "make_batch", "make_gradients", "make_digits", "set_parameters",
            "stub_backprop", "stub_masks", "parameter_snapshot", "small_net", "x_small", "y_small",
-           "run_optimiser", "probe", "recorded_softmax", "lazy_module"]
+           "run_optimiser", "probe", "recorded_softmax", "optional_part", "lazy_module"]
 
-OBSERVATIONS_MIME = "application/vnd.mlp-lab.observations+json"
+# The protocol with the grader (mlpkit keeps its side in step: tests/test_protocol.py).
+OBSERVATIONS_MIME = "application/vnd.mlp-lab.observations+json"  # a probe's one output
+NOT_ATTEMPTED = "not attempted (optional, 0 bonus points)"  # printed by optional_part
 
 
 # ---- comparing ----
@@ -68,6 +73,19 @@ def assert_close(actual, expected, what, rtol=1e-6, atol=1e-12):
         raise AssertionError(f"{what} is wrong at index {tuple(int(i) for i in worst)}: "
                              f"{int((excess > 0).sum())} of {actual.size} entries are off, the worst "
                              f"by a relative error of {rel_error(actual[worst], expected[worst]):.3g}")
+
+
+def assert_softmax_close(actual, expected, what, axis=-1, atol=1e-5):
+    """Fail unless `actual` has the shape of `expected`, sums to 1 along `axis` and equals
+    `expected` within `atol` (the warm-up's own test compares softmaxes this way)."""
+    actual, expected = _floats(actual, what), _floats(expected, f"the reference for {what}")
+    assert actual.shape == expected.shape, f"{what} has shape {actual.shape}, expected {expected.shape}"
+    bad = int((~np.isfinite(actual)).sum())
+    assert bad == 0, f"{what} has {bad} NaN or infinite entries out of {actual.size}"
+    sums = actual.sum(axis=axis)
+    assert np.allclose(sums, 1.0, rtol=0.0, atol=atol), (
+        f"{what} does not sum to 1 along axis={axis}: the sums range from {sums.min():.6g} to {sums.max():.6g}")
+    assert_close(actual, expected, what, rtol=0.0, atol=atol)
 
 
 def finite_differences(loss, arrays, h=1e-6):
@@ -270,18 +288,21 @@ def recorded_softmax(namespace, softmax, limit=16):
 
     A task that builds on Task 0 is probed with a known-good softmax, so that a Task 0 bug
     costs Task 0 points only; the grader checks each recorded call, so a replaced `softmax`
-    shows. Yields (calls, count): the first `limit` calls as (z, axis, result), and [number of calls]."""
+    shows. The stand-in takes exactly the arguments of the notebook's `stable_softmax(x, axis=-1)`,
+    by position or by name. Yields (calls, count): the first `limit` calls as (x, axis, result),
+    and [number of calls]."""
     count = [0]
     calls = []
     saved = namespace.get("stable_softmax")
 
-    def stable_softmax(z, axis=-1):
-        result = softmax(z, axis=axis)
+    def stable_softmax(x, axis=-1):
+        result = softmax(x, axis=axis)
         if len(calls) < limit:
-            calls.append((np.array(z, dtype=np.float64), axis, np.array(result, dtype=np.float64)))
+            calls.append((np.array(x, dtype=np.float64), axis, np.array(result, dtype=np.float64)))
         count[0] += 1
         return result
 
+    stable_softmax.__qualname__ = "stable_softmax"  # error messages name the function the student calls
     namespace["stable_softmax"] = stable_softmax
     try:
         yield calls, count
@@ -289,13 +310,29 @@ def recorded_softmax(namespace, softmax, limit=16):
         namespace["stable_softmax"] = saved
 
 
+@contextmanager
+def optional_part(name):
+    """Around the visible checks of an optional part: a part left as released (its code still raises
+    NotImplementedError) prints "<name>: not attempted (optional, 0 bonus points)" instead of
+    stopping Run All. Any other failure stops the cell as usual; the grader scores unattempted
+    parts 0 either way."""
+    try:
+        yield
+    except NotImplementedError:
+        print(f"{name}: {NOT_ATTEMPTED}")
+
+
 def _describe(error):
     """What a probe tells the grader about an exception raised by the code under test."""
     if isinstance(error, NotImplementedError):
         return "not implemented yet (NotImplementedError)"
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith("lab_checks.py")]
-    where = "".join(traceback.format_list(frames[-3:]))
-    return f"your code raised {type(error).__name__}: {error}\n{where}"[:4000]
+    # Where in the notebook's code it happened, as the student wrote it: the innermost frame of a
+    # notebook cell other than the check's own, by function name and line. No file paths, no frames
+    # of numpy or of these helpers: feedback shows causes, not tracebacks.
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if "ipykernel" in f.filename and f.name not in ("observe", "<module>")]
+    where = f" (in {frames[-1].name}: {frames[-1].line})" if frames and frames[-1].line else ""
+    return f"your code raised {type(error).__name__}: {error}{where}"[:4000]
 
 
 def _encode(value, depth=0):

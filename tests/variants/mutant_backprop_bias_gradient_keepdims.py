@@ -1,7 +1,7 @@
 """Mutant: the bias gradients are delta.sum(axis=0, keepdims=True), shaped (1, N^{l+1}) instead of biases[l]'s (N^{l+1},) (the scaffold's shape assertions deleted)."""
 CELL = "task1_softmax_network_solution"
-FAILS = ["task1_backprop_shapes", "task1_backprop_matches_finite_differences", "task4_backprop_deep_matches_finite_differences"]
-KNOCK_ON = ["task4_deep_training_reduces_loss"]  # Network's step then turns the biases into (1, N) arrays
+FAILS = ["task1_backprop_shapes", "task1_backprop_matches_finite_differences"]
+KNOCK_ON = []
 MESSAGE = "keepdims"
 SOURCE = '''
 class Task1(Network):

@@ -1,7 +1,7 @@
 """Mutant: backprop hard-wired to exactly one hidden layer (weights[0] and weights[-1]), so deeper networks get wrong or missing gradients."""
 CELL = "task1_softmax_network_solution"
-FAILS = ['task1_backprop_matches_finite_differences', 'task4_backprop_deep_matches_finite_differences']
-KNOCK_ON = ['task4_deep_training_reduces_loss']
+FAILS = ["task4_backprop_deep_matches_finite_differences", "task4_deep_training_reduces_loss"]
+KNOCK_ON = []
 SOURCE = '''
 class Task1(Network):
     def feedforward(self, x):

@@ -1,7 +1,7 @@
 """Mutant: backprop saves memory by computing p - y into y's own array (np.subtract(..., out=y)), changing the caller's labels."""
 CELL = "task1_softmax_network_solution"
-FAILS = ['task1_does_not_modify_inputs']
-KNOCK_ON = ['task4_deep_training_reduces_loss']
+FAILS = ["task1_does_not_modify_inputs"]
+KNOCK_ON = []
 MESSAGE = 'modified y'
 SOURCE = '''
 class Task1(Network):

@@ -1,7 +1,7 @@
 """Mutant: grads_w[l] = g^T delta, shaped (N^l, N^{l+1}): the transpose of weights[l], which are indexed by target node first (the scaffold's shape assertions deleted)."""
 CELL = "task1_softmax_network_solution"
-FAILS = ['task1_backprop_shapes', 'task1_backprop_matches_finite_differences', 'task4_backprop_deep_matches_finite_differences']
-KNOCK_ON = ['task4_deep_training_reduces_loss']
+FAILS = ["task1_backprop_shapes", "task1_backprop_matches_finite_differences"]
+KNOCK_ON = []
 MESSAGE = 'transpose'
 SOURCE = '''
 class Task1(Network):

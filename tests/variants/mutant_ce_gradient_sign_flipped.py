@@ -1,7 +1,7 @@
 """Mutant: the fused output gradient is written y - p instead of p - y, so every gradient points uphill."""
 CELL = "task1_softmax_network_solution"
-FAILS = ['task1_backprop_matches_finite_differences', 'task4_backprop_deep_matches_finite_differences']
-KNOCK_ON = ['task4_deep_training_reduces_loss']
+FAILS = ["task1_backprop_matches_finite_differences"]
+KNOCK_ON = []
 MESSAGE = 'sign'
 SOURCE = '''
 class Task1(Network):

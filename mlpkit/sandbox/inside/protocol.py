@@ -18,6 +18,10 @@ ARRAY_KEY = "__array__"
 UNENCODABLE_KEY = "__unencodable__"
 ARRAY_DTYPES = ("<f8", "|b1")
 
+# What the lab's `optional_part` prints in a check of an optional part left as released; `mlpkit
+# check` (and Validate) report such a check as not attempted, not as a failure.
+NOT_ATTEMPTED = "not attempted (optional, 0 bonus points)"
+
 # ---------------------------------------------------------------- paths inside the sandbox
 TMP = "/tmp"                         # a fresh, size-limited tmpfs per run (per submission when warm)
 WORKDIR = "/tmp/work"                # the notebook's working folder: a copy of its files
