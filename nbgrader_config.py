@@ -72,3 +72,11 @@ c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"
 # The bonus maxima (Task 3 as extra credit) from generate_assignment on too: mlpkit release and
 # the formgrader's Generate button (mlpkit/preprocessors/bonus_extra_credit.py).
 c.GenerateAssignment.post_convert_hook = "mlpkit.preprocessors.bonus_extra_credit.after_generate_assignment"
+
+# nbgrader's Validate (JupyterLab's button and `nbgrader validate`): a per-task summary, then one
+# line per failing check, instead of every failing cell's source and traceback. nbgrader builds
+# its Validator by name, so this points that name at the kit's subclass
+# (mlpkit/preprocessors/validate_summary.py); the students' config does the same (docs/jupyterhub/).
+from mlpkit.preprocessors.validate_summary import use_in_nbgrader  # noqa: E402
+
+use_in_nbgrader()
