@@ -21,8 +21,8 @@ import copy
 import os
 import re
 
-from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from traitlets import List, Unicode
 
 from mlpkit import paths
 from mlpkit.course import Course
@@ -94,7 +94,15 @@ class Scrubber:
         return "BEGIN HIDDEN TESTS" in plain or "BEGIN SOLUTION" in plain or "MARK SCHEME" in plain
 
 
-class ScrubFeedback(NbGraderPreprocessor):
+class FeedbackStep(NbGraderPreprocessor):
+    """A GenerateFeedback step that takes the HTML exporter's `display_data_priority`, as nbgrader's
+    own GetGrades does: NbGraderPreprocessor redeclares that trait without config=True, so
+    traitlets would warn "Config option `display_data_priority` not recognized" on every run."""
+
+    display_data_priority = List(GetGrades.class_traits()["display_data_priority"].default_value).tag(config=True)
+
+
+class ScrubFeedback(FeedbackStep):
     """GenerateFeedback step: the notebook as `Scrubber` leaves it (see module docstring)."""
 
     course_root = Unicode("", help="Course root; default: the converter's course directory "
