@@ -23,6 +23,10 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
+    # Task 3's cells as released carry their full points; the gradebook records them as extra
+    # credit with maximum 0: those points are set to the recorded 0 before OverwriteCells, which
+    # would warn about every bonus cell of every clean submission (edited points still warn).
+    "mlpkit.preprocessors.bonus_extra_credit.BonusPointsAsRecorded",
     "nbgrader.preprocessors.OverwriteCells",
     "mlpkit.preprocessors.check_cell_metadata.CheckCellMetadata",
 ]
