@@ -1,0 +1,153 @@
+"""Quiet when all is well, and feedback that shows causes, not frames (issue 18, points 4 and 5).
+
+    .venv/bin/python -m pytest -q tests/test_quiet_feedback.py
+
+- `nbgrader autograde` and `nbgrader generate_feedback` of the full solution, run as an
+  instructor runs them (the formgrader's buttons run the same converters with the same
+  config), print no WARNING line; without the kit's steps they would (shown here).
+- The feedback of every example submission (submitted/, graded by the kit) holds no traceback
+  frame, no kernel or course path and no name of the kit's helpers in its outputs.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, lab_exists, new_course, released
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not lab_exists(), reason="the lab notebook is not written yet")]
+
+WARNING = re.compile(r"\bWARNING\b|\[W ")
+# What a student must never read in feedback outputs: frames, kernel and library paths, the kit's helpers.
+FRAME = re.compile(r'File "[^"]*", line \d+|line \d+, in \w+|Traceback \(most recent call last\)|ipykernel_\d+'
+                   r"|/tmp/|site-packages|lab_checks|mlpkit|judges/|Cell In\[\d+\]|-{5,}>")
+
+
+def _nbgrader(course, *args):
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    env.pop("NBGRADER_EXECUTION", None)
+    proc = subprocess.run([str(bindir / "nbgrader"), *args], cwd=course.root, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
+
+
+def _warnings(output):
+    return [line for line in output.splitlines() if WARNING.search(line)]
+
+
+@pytest.fixture(scope="module")
+def full_solution_course(tmp_path_factory):
+    course = released(new_course(tmp_path_factory.mktemp("quiet") / "course", source="real"))
+    shutil.copytree(REPO / "submitted" / "full_solution", course.root / "submitted" / "full_solution")
+    return course
+
+
+def test_nbgrader_autograde_and_feedback_of_the_full_solution_print_no_warning(full_solution_course):
+    course = full_solution_course
+    out = _nbgrader(course, "autograde", "mlp_lab", "--student", "full_solution", "--force")
+    assert _warnings(out) == [], out
+    out = _nbgrader(course, "generate_feedback", "mlp_lab", "--student", "full_solution", "--force")
+    assert _warnings(out) == [], out
+    assert course.feedback_path("full_solution").is_file()
+
+
+def test_without_the_bonus_points_step_nbgrader_autograde_would_warn(full_solution_course):
+    """The check above can fail: the course's config without BonusPointsAsRecorded warns
+    "Attribute 'points' for cell task3_... has changed!" for every bonus cell."""
+    course = full_solution_course
+    config = course.root / "nbgrader_config.py"
+    kept = config.read_text()
+    try:
+        config.write_text(kept.replace('"mlpkit.preprocessors.bonus_extra_credit.BonusPointsAsRecorded",', ""))
+        out = _nbgrader(course, "autograde", "mlp_lab", "--student", "full_solution", "--force")
+        assert any("'points'" in line and "task3_" in line for line in _warnings(out)), out
+    finally:
+        config.write_text(kept)
+
+
+@pytest.mark.fast
+def test_the_feedback_steps_take_the_html_exporters_config_quietly(caplog):
+    """Every feedback run configures them with HTMLExporter's display_data_priority; nbgrader's
+    own base class would warn "not recognized" (shown with it)."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.preprocessors import NbGraderPreprocessor
+    from traitlets.config import Config
+
+    from mlpkit.preprocessors.score_summary import ScoreSummary
+    from mlpkit.preprocessors.scrub_feedback import ScrubFeedback
+    config = Config(HTMLExporter().default_config)
+    for step in (ScrubFeedback, ScoreSummary):
+        step(config=config)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
+    NbGraderPreprocessor(config=config)
+    assert any("display_data_priority" in r.getMessage() for r in caplog.records)
+
+
+# ---------------------------------------------------------------- feedback of the example class
+
+class _Outputs(HTMLParser):
+    """The text inside the output areas of an nbconvert HTML page (not the cells' sources)."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.chunks = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += tag not in ("br", "img", "hr", "input", "meta", "link")
+        elif tag == "div" and "jp-OutputArea-output" in (dict(attrs).get("class") or ""):
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth and tag not in ("br", "img", "hr", "input", "meta", "link"):
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.chunks.append(data)
+
+
+def output_text(path):
+    parser = _Outputs()
+    parser.feed(Path(path).read_text())
+    return "\n".join(parser.chunks)
+
+
+@pytest.fixture(scope="module")
+def example_feedback(tmp_path_factory):
+    """{student: feedback output text} of the example class, graded and fed back by the kit."""
+    from mlpkit.gradebook.feedback import generate_all
+    from mlpkit.pipeline.grade import grade_all
+    course = released(new_course(tmp_path_factory.mktemp("examples") / "course", source="real"))
+    shutil.copytree(REPO / "submitted", course.root / "submitted")
+    grade_all(course, jobs=2, progress=False)
+    done, failed = generate_all(course)
+    assert not failed, failed
+    return {student: output_text(course.feedback_path(student)) for student in done}
+
+
+def test_no_feedback_output_holds_a_frame_a_path_or_a_helper_name(example_feedback):
+    assert {"crash_kernel_dies", "bug_ce_not_batch_mean", "full_solution"} <= set(example_feedback)
+    found = {student: sorted({m.group(0) for m in FRAME.finditer(text)})
+             for student, text in example_feedback.items() if FRAME.search(text)}
+    assert found == {}, found
+
+
+@pytest.mark.fast
+def test_the_frame_check_finds_a_frame():
+    page = ('<div class="jp-OutputArea-output"><pre>Traceback (most recent call last):\n'
+            '  File "/tmp/ipykernel_43/1.py", line 6, in observe</pre></div><pre>source</pre>')
+    assert FRAME.search(_text_of(page)) and not FRAME.search(_text_of("<pre>File \"x\", line 1</pre>"))
+
+
+def _text_of(page):
+    parser = _Outputs()
+    parser.feed(page)
+    return "\n".join(parser.chunks)
