@@ -69,6 +69,12 @@ c.GenerateFeedback.preprocessors = [
 # at a folder shared by instructors and students (docs/instructor.md).
 c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
 
+# The formgrader's "debug" panel (on by default) prints the whole server config on Manage
+# Assignments via json.dumps, which fails on jupyter_server's own extension toggles (a traitlets
+# LazyConfigValue), so every formgrader page logged "Formgrader config is not serializable".
+# The course's settings are in this file; the panel is off.
+c.FormgradeExtension.debug = False
+
 # The due date `mlpkit release` records in the gradebook (nbgrader's late flags and
 # penalties use it); a format nbgrader.utils.parse_utc reads, or "" for none.
 c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"

@@ -151,3 +151,39 @@ def _text_of(page):
     parser = _Outputs()
     parser.feed(page)
     return "\n".join(parser.chunks)
+
+
+# ---------------------------------------------------------------- the formgrader's log
+
+FORMGRADER_PROBE = """
+import json
+from jupyter_server.serverapp import ServerApp
+app = ServerApp.instance()
+app.initialize(["--no-browser", "--port=0", "--ip=127.0.0.1"])
+formgrader = app.web_app.settings["nbgrader_formgrader"]
+try:
+    json.dumps(formgrader.config)
+    serializable = True
+except TypeError:
+    serializable = False
+# nbgrader's ManageAssignmentsHandler logs "Formgrader config is not serializable" exactly then:
+print("WOULD WARN" if formgrader.debug and not serializable else "QUIET")
+"""
+
+
+def _formgrader_page_would_warn(root, tmp_path):
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}", HOME=str(tmp_path),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    proc = subprocess.run([sys.executable, "-c", FORMGRADER_PROBE], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout.strip().splitlines()[-1] == "WOULD WARN"
+
+
+def test_the_formgrader_pages_log_no_config_warning(toy_course, tmp_path):
+    assert not _formgrader_page_would_warn(toy_course.root, tmp_path)
+    # ...and would without the course's `c.FormgradeExtension.debug = False` (the check can fail).
+    config = toy_course.root / "nbgrader_config.py"
+    config.write_text(config.read_text().replace("c.FormgradeExtension.debug = False", ""))
+    assert _formgrader_page_would_warn(toy_course.root, tmp_path)
