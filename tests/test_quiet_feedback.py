@@ -187,3 +187,16 @@ def test_the_formgrader_pages_log_no_config_warning(toy_course, tmp_path):
     config = toy_course.root / "nbgrader_config.py"
     config.write_text(config.read_text().replace("c.FormgradeExtension.debug = False", ""))
     assert _formgrader_page_would_warn(toy_course.root, tmp_path)
+
+
+# ---------------------------------------------------------------- the grade table's "why"
+
+@pytest.mark.fast
+def test_the_why_column_is_cut_at_a_word_never_mid_word():
+    from mlpkit.gradebook.results import StudentResult, why_failed
+    message = ("the kernel died (it hit a memory or process limit, or called os._exit); "
+               "the cells after it did not run")
+    why = why_failed(StudentResult("s", events=[{"cell": 12, "kind": "kernel_died", "message": message}]))
+    assert why.startswith("cell 12: kernel_died: the kernel died") and why.endswith(" …"), why
+    kept = why.split(": ", 2)[2][:-2]
+    assert message.startswith(kept) and message[len(kept)] == " ", why   # whole words only
