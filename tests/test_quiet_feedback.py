@@ -200,3 +200,23 @@ def test_the_why_column_is_cut_at_a_word_never_mid_word():
     assert why.startswith("cell 12: kernel_died: the kernel died") and why.endswith(" …"), why
     kept = why.split(": ", 2)[2][:-2]
     assert message.startswith(kept) and message[len(kept)] == " ", why   # whole words only
+
+
+@pytest.mark.fast
+def test_the_scrubber_keeps_the_message_and_drops_the_frames():
+    from mlpkit.preprocessors.scrub_feedback import without_frames
+    printed = ("epoch 1: 0.91\n"
+               "Traceback (most recent call last):\n"
+               '  File "/tmp/ipykernel_43/123.py", line 6, in observe\n    assert_close(x, y)\n'
+               '  File "/home/s/mlp_lab/lab_checks.py", line 71, in assert_close\n    raise AssertionError(what)\n'
+               "AssertionError: grads_w[0] is wrong\n"
+               "/tmp/ipykernel_43/2231.py:6: RuntimeWarning: overflow encountered in exp\n  return np.exp(x)\n"
+               "\x1b[0;31mValueError\x1b[0m                Traceback (most recent call last)\n"
+               "Cell \x1b[0;32mIn[3], line 6\x1b[0m\n\x1b[1;32m      4\x1b[0m x = 1\n"
+               "\x1b[0;32m----> 6\x1b[0m observe()\n"
+               "\x1b[0;31mValueError\x1b[0m: shapes differ\n")
+    text = without_frames(printed)
+    assert text.splitlines() == ["epoch 1: 0.91", "AssertionError: grads_w[0] is wrong",
+                                 "RuntimeWarning: overflow encountered in exp", "  return np.exp(x)",
+                                 "\x1b[0;31mValueError\x1b[0m: shapes differ"], text
+    assert not FRAME.search(text.replace("\x1b", ""))
