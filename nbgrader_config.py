@@ -23,10 +23,10 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    # Task 3's cells as released carry their full points; the gradebook records them as extra
-    # credit with maximum 0: those points are set to the recorded 0 before OverwriteCells, which
-    # would warn about every bonus cell of every clean submission (edited points still warn).
-    "mlpkit.preprocessors.bonus_extra_credit.BonusPointsAsRecorded",
+    # What the release hands out differs from the gradebook by design (hidden tests removed,
+    # Task 3's points recorded as extra credit); restored quietly here, so that OverwriteCells
+    # warns only about cells a student changed (mlpkit/preprocessors/released_as_recorded.py).
+    "mlpkit.preprocessors.released_as_recorded.ReleasedAsRecorded",
     "nbgrader.preprocessors.OverwriteCells",
     "mlpkit.preprocessors.check_cell_metadata.CheckCellMetadata",
 ]

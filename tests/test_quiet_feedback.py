@@ -58,16 +58,18 @@ def test_nbgrader_autograde_and_feedback_of_the_full_solution_print_no_warning(f
     assert course.feedback_path("full_solution").is_file()
 
 
-def test_without_the_bonus_points_step_nbgrader_autograde_would_warn(full_solution_course):
-    """The check above can fail: the course's config without BonusPointsAsRecorded warns
-    "Attribute 'points' for cell task3_... has changed!" for every bonus cell."""
+def test_without_the_released_as_recorded_step_nbgrader_autograde_would_warn(full_solution_course):
+    """The check above can fail: the course's config without ReleasedAsRecorded warns
+    "Attribute 'points'/'checksum' for cell ... has changed!" for the bonus and hidden-test cells."""
     course = full_solution_course
     config = course.root / "nbgrader_config.py"
     kept = config.read_text()
     try:
-        config.write_text(kept.replace('"mlpkit.preprocessors.bonus_extra_credit.BonusPointsAsRecorded",', ""))
+        config.write_text(kept.replace('"mlpkit.preprocessors.released_as_recorded.ReleasedAsRecorded",', ""))
         out = _nbgrader(course, "autograde", "mlp_lab", "--student", "full_solution", "--force")
-        assert any("'points'" in line and "task3_" in line for line in _warnings(out)), out
+        warned = _warnings(out)
+        assert any("'points'" in line and "task3_" in line for line in warned), out
+        assert any("'checksum'" in line for line in warned), out
     finally:
         config.write_text(kept)
 

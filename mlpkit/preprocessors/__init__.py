@@ -3,9 +3,9 @@
 nbgrader builds these from their dotted names; each is a thin step over the kit's stages.
 
 Autograde (`c.Autograde.sanitize_preprocessors` / `autograde_preprocessors`, in this order):
-- `bonus_extra_credit.BonusPointsAsRecorded`: sanitize step, before nbgrader's OverwriteCells;
-  Task 3's released points set to the gradebook's maximum (0, extra credit), so a clean
-  submission raises no "points ... has changed!" warning.
+- `released_as_recorded.ReleasedAsRecorded`: sanitize step, before nbgrader's OverwriteCells;
+  untouched released cells get the gradebook's hidden tests and Task 3's recorded maximum (0,
+  extra credit), so a clean submission raises no "... has changed!" warning.
 - `check_cell_metadata.CheckCellMetadata`: sanitize step; nbgrader's metadata validation with
   its schema checked once per process instead of once per cell.
 - `sandboxed_execute.SandboxedExecute`: nbgrader's execute step, run in the kit's sandbox
