@@ -90,8 +90,3 @@ c.GenerateAssignment.post_convert_hook = "mlpkit.preprocessors.bonus_extra_credi
 from mlpkit.preprocessors.validate_summary import use_in_nbgrader  # noqa: E402
 
 use_in_nbgrader()
-
-# Kernels that nbgrader starts itself (Validate, and `nbgrader autograde` outside the sandbox)
-# talk to it over Unix sockets, not TCP: ipykernel warns "Kernel is running over TCP without
-# encryption" at every TCP start, and a local socket is private to the user anyway.
-c.KernelManager.transport = "ipc"

@@ -21,7 +21,6 @@ from pathlib import Path
 import nbformat
 import numpy as np
 from nbclient import NotebookClient
-from traitlets.config import Config
 
 from mlpkit.judging.observations import OBSERVATIONS_MIME, ObservationError, observations_of
 from mlpkit.limits import GradingLimits
@@ -73,10 +72,8 @@ def _compute(source_dir, notebook, cell_timeout):
         env_before = os.environ.get("NBGRADER_EXECUTION")
         os.environ["NBGRADER_EXECUTION"] = "autograde"  # the kernel inherits it: grading mode
         try:
-            # A Unix socket, not TCP: ipykernel warns "running over TCP without encryption" on TCP.
             NotebookClient(nb, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
-                           resources={"metadata": {"path": str(work)}},
-                           config=Config({"KernelManager": {"transport": "ipc"}})).execute()
+                           resources={"metadata": {"path": str(work)}}).execute()
         finally:
             if env_before is None:
                 os.environ.pop("NBGRADER_EXECUTION", None)

@@ -11,9 +11,6 @@ c = get_config()  # noqa: F821  (injected by traitlets)
 c.CourseDirectory.course_id = "mlp-lab"
 c.Exchange.root = "/srv/nbgrader/exchange"
 
-# Validate's kernel over a Unix socket: over TCP, ipykernel warns "running over TCP without encryption".
-c.KernelManager.transport = "ipc"
-
 # nbgrader builds its Validator by name; this points that name at the kit's subclass
 # (mlpkit/preprocessors/validate_summary.py).
 from mlpkit.preprocessors.validate_summary import use_in_nbgrader  # noqa: E402
