@@ -95,7 +95,8 @@ def test_the_feedback_steps_take_the_html_exporters_config_quietly(caplog):
 # ---------------------------------------------------------------- feedback of the example class
 
 class _Outputs(HTMLParser):
-    """The text inside the output areas of an nbconvert HTML page (not the cells' sources)."""
+    """The text inside the output areas of an nbconvert HTML page (not the cells' sources): nbgrader's
+    feedback template (`output_subarea`) or JupyterLab's (`jp-OutputArea-output`)."""
 
     def __init__(self):
         super().__init__()
@@ -104,7 +105,8 @@ class _Outputs(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if self.depth:
             self.depth += tag not in ("br", "img", "hr", "input", "meta", "link")
-        elif tag == "div" and "jp-OutputArea-output" in (dict(attrs).get("class") or ""):
+        elif tag == "div" and any(name in (dict(attrs).get("class") or "").split()
+                                  for name in ("output_subarea", "jp-OutputArea-output")):
             self.depth = 1
 
     def handle_endtag(self, tag):
@@ -139,6 +141,8 @@ def example_feedback(tmp_path_factory):
 
 def test_no_feedback_output_holds_a_frame_a_path_or_a_helper_name(example_feedback):
     assert {"crash_kernel_dies", "bug_ce_not_batch_mean", "full_solution"} <= set(example_feedback)
+    assert "observations recorded" not in example_feedback["full_solution"]   # the judge's verdicts replaced them
+    assert "TestFailed: " in example_feedback["bug_ce_not_batch_mean"], "no verdict found in the feedback page"
     found = {student: sorted({m.group(0) for m in FRAME.finditer(text)})
              for student, text in example_feedback.items() if FRAME.search(text)}
     assert found == {}, found
@@ -146,7 +150,7 @@ def test_no_feedback_output_holds_a_frame_a_path_or_a_helper_name(example_feedba
 
 @pytest.mark.fast
 def test_the_frame_check_finds_a_frame():
-    page = ('<div class="jp-OutputArea-output"><pre>Traceback (most recent call last):\n'
+    page = ('<div class="output_subarea output_stream"><pre>Traceback (most recent call last):\n'
             '  File "/tmp/ipykernel_43/1.py", line 6, in observe</pre></div><pre>source</pre>')
     assert FRAME.search(_text_of(page)) and not FRAME.search(_text_of("<pre>File \"x\", line 1</pre>"))
 
