@@ -74,6 +74,23 @@ def test_without_the_released_as_recorded_step_nbgrader_autograde_would_warn(ful
         config.write_text(kept)
 
 
+def test_a_student_who_edits_a_test_cell_or_its_points_still_raises_nbgraders_warning(full_solution_course):
+    """Quiet only for what the release handed out: an edited test cell and edited bonus points warn."""
+    from mlpkit import notebook
+    course = full_solution_course
+    nb = notebook.read(course.root / "submitted" / "full_solution" / "mlp_lab" / "mlp_lab.ipynb")
+    cells = notebook.cells_by_grade_id(nb)
+    cells["task0_softmax_no_overflow"].source += "\npass  # my edit\n"
+    cells["task3_adamw_trajectory"].metadata["nbgrader"]["points"] = 5.0
+    folder = course.root / "submitted" / "editor" / "mlp_lab"
+    shutil.copytree(course.root / "submitted" / "full_solution" / "mlp_lab", folder)
+    notebook.write(nb, folder / "mlp_lab.ipynb")
+    warned = _warnings(_nbgrader(course, "autograde", "mlp_lab", "--student", "editor", "--force"))
+    assert any("'checksum'" in line and "task0_softmax_no_overflow" in line for line in warned), warned
+    assert any("'points'" in line and "task3_adamw_trajectory" in line for line in warned), warned
+    assert not any("task0_softmax_matches_reference" in line for line in warned), warned
+
+
 @pytest.mark.fast
 def test_the_feedback_steps_take_the_html_exporters_config_quietly(caplog):
     """Every feedback run configures them with HTMLExporter's display_data_priority; nbgrader's
