@@ -192,3 +192,27 @@ def test_nbgrader_validate_of_the_full_solution_succeeds(tmp_path):
     assert "Success! Your notebook passes all the tests." in out, out
     assert out.splitlines()[0] == "task0: 3/3 visible tests pass", out
     assert "VALIDATION FAILED" not in out
+
+
+STUDENT_SERVER_PROBE = """
+import nbgrader.server_extensions.validate_assignment.handlers as handlers
+from mlpkit.preprocessors.validate_summary import TaskSummaryValidator
+handler = handlers.ValidateAssignmentHandler.__new__(handlers.ValidateAssignmentHandler)
+config = handler.load_config()     # what the Validate button's handler reads, per request
+print(config.Exchange.root, handlers.Validator is TaskSummaryValidator)
+"""
+
+
+@pytest.mark.slow
+def test_the_students_config_reaches_the_validate_buttons_handler(tmp_path):
+    """Installed as docs/jupyterhub/README.md says (a jupyter config folder), with no course
+    config in the student's folder: the button's handler builds the kit's Validator."""
+    etc = tmp_path / "etc-jupyter"
+    etc.mkdir()
+    shutil.copy(KIT_CONFIG, etc / "nbgrader_config.py")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, JUPYTER_CONFIG_PATH=str(etc), HOME=str(home))
+    proc = subprocess.run([sys.executable, "-c", STUDENT_SERVER_PROBE], cwd=home, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.split() == ["/srv/nbgrader/exchange", "True"], proc.stdout + proc.stderr[-2000:]
