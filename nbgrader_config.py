@@ -90,3 +90,10 @@ c.GenerateAssignment.post_convert_hook = "mlpkit.preprocessors.bonus_extra_credi
 from mlpkit.preprocessors.validate_summary import use_in_nbgrader  # noqa: E402
 
 use_in_nbgrader()
+
+
+# The kernels nbgrader starts in-process (Validate: JupyterLab's button, `nbgrader validate`) get
+# CurveZMQ keys from jupyter_client, as the python3 kernelspec supports; over plain TCP, ipykernel
+# logs "Kernel is running over TCP without encryption" at every start. (The kit's sandboxed
+# kernels and its reference run are set up in mlpkit/sandbox/ and mlpkit/judging/reference.py.)
+c.KernelManager.transport_encryption = "auto"

@@ -16,3 +16,8 @@ c.Exchange.root = "/srv/nbgrader/exchange"
 from mlpkit.preprocessors.validate_summary import use_in_nbgrader  # noqa: E402
 
 use_in_nbgrader()
+
+
+# Validate's kernel with CurveZMQ keys (the python3 kernelspec supports them): over plain TCP,
+# ipykernel logs "Kernel is running over TCP without encryption" before the report.
+c.KernelManager.transport_encryption = "auto"
