@@ -23,6 +23,10 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
+    # What the release hands out differs from the gradebook by design (hidden tests removed,
+    # Task 3's points recorded as extra credit); restored quietly here, so that OverwriteCells
+    # warns only about cells a student changed (mlpkit/preprocessors/released_as_recorded.py).
+    "mlpkit.preprocessors.released_as_recorded.ReleasedAsRecorded",
     "nbgrader.preprocessors.OverwriteCells",
     "mlpkit.preprocessors.check_cell_metadata.CheckCellMetadata",
 ]
@@ -65,6 +69,12 @@ c.GenerateFeedback.preprocessors = [
 # at a folder shared by instructors and students (docs/instructor.md).
 c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
 
+# The formgrader's "debug" panel (on by default) prints the whole server config on Manage
+# Assignments via json.dumps, which fails on jupyter_server's own extension toggles (a traitlets
+# LazyConfigValue), so every formgrader page logged "Formgrader config is not serializable".
+# The course's settings are in this file; the panel is off.
+c.FormgradeExtension.debug = False
+
 # The due date `mlpkit release` records in the gradebook (nbgrader's late flags and
 # penalties use it); a format nbgrader.utils.parse_utc reads, or "" for none.
 c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"
@@ -72,3 +82,18 @@ c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"
 # The bonus maxima (Task 3 as extra credit) from generate_assignment on too: mlpkit release and
 # the formgrader's Generate button (mlpkit/preprocessors/bonus_extra_credit.py).
 c.GenerateAssignment.post_convert_hook = "mlpkit.preprocessors.bonus_extra_credit.after_generate_assignment"
+
+# nbgrader's Validate (JupyterLab's button and `nbgrader validate`): a per-task summary, then one
+# line per failing check, instead of every failing cell's source and traceback. nbgrader builds
+# its Validator by name, so this points that name at the kit's subclass
+# (mlpkit/preprocessors/validate_summary.py); the students' config does the same (docs/jupyterhub/).
+from mlpkit.preprocessors.validate_summary import use_in_nbgrader  # noqa: E402
+
+use_in_nbgrader()
+
+
+# The kernels nbgrader starts in-process (Validate: JupyterLab's button, `nbgrader validate`) get
+# CurveZMQ keys from jupyter_client, as the python3 kernelspec supports; over plain TCP, ipykernel
+# logs "Kernel is running over TCP without encryption" at every start. (The kit's sandboxed
+# kernels and its reference run are set up in mlpkit/sandbox/ and mlpkit/judging/reference.py.)
+c.KernelManager.transport_encryption = "auto"

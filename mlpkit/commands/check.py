@@ -21,7 +21,8 @@ from pathlib import Path
 from mlpkit import notebook, paths
 from mlpkit.course import Course
 from mlpkit.limits import GradingLimits
-from mlpkit.notebook import grade_id, is_autograded_test, task_of
+from mlpkit.notebook import grade_id, is_autograded_test
+from mlpkit.preprocessors.validate_summary import task_summary
 from mlpkit.sandbox.inside.protocol import NOT_ATTEMPTED
 from mlpkit.sandbox.run import run_notebook
 
@@ -73,22 +74,6 @@ def run(args):
           + (f", {skipped} not attempted (optional)" if skipped else "")
           + (f", {len(problems)} other problem(s)" if problems else "") + ".")
     return 1 if failed or problems else 0
-
-
-def task_summary(results):
-    """One line per task, in notebook order: how many visible tests pass, which fail."""
-    tasks = {}
-    for r in results:
-        tasks.setdefault(task_of(r["test"]) or "other", []).append(r)
-    lines = []
-    for task, rs in tasks.items():
-        failing = [r["test"] for r in rs if not r["passed"]]
-        skipped = [r["test"] for r in rs if r.get("not_attempted")]
-        line = f"{task}: {len(rs) - len(failing) - len(skipped)}/{len(rs)} visible tests pass"
-        if skipped:
-            line += f", {len(skipped)} not attempted (optional, 0 bonus points)"
-        lines.append(line + (f"; failing: {', '.join(failing)}" if failing else ""))
-    return lines
 
 
 def working_folder(notebook, course_root, scratch):

@@ -120,19 +120,27 @@ def report_grader_faults(results):
 
 
 def why_failed(res):
-    """One line: why this notebook did not run or was not recorded."""
+    """One line: why this notebook did not run or was not recorded (cut at a word, never mid-word)."""
     if res.error:
-        return res.error.strip().splitlines()[-1][:100]
+        return _short(res.error.strip().splitlines()[-1], 100)
     bad = [e for e in res.events if e.get("kind") in FAILED_KINDS]
     if bad:
         e = bad[0]
-        return f"cell {e.get('cell')}: {e.get('kind')}: {str(e.get('message', '')).splitlines()[0][:80]}"
+        return f"cell {e.get('cell')}: {e.get('kind')}: " + _short((str(e.get("message", "")).splitlines() or [""])[0], 80)
     if res.tampering:
         f = res.tampering[0]
-        return f"{f['cell_grade_id']} line {f['line']}: {f['reason']}"[:100]
+        return _short(f"{f['cell_grade_id']} line {f['line']}: {f['reason']}", 100)
     if res.notes:
-        return res.notes[0][:100]
+        return _short(res.notes[0], 100)
     return ""
+
+
+def _short(text, width):
+    """`text` in at most `width` characters, cut after a whole word (a lone long word is cut)."""
+    if len(text) <= width:
+        return text
+    cut = text[:width - 2]
+    return (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut).rstrip() + " …"
 
 
 def summary_table(results):

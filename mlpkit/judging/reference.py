@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 from mlpkit.judging.observations import OBSERVATIONS_MIME, ObservationError, observations_of
 from mlpkit.limits import GradingLimits
@@ -72,8 +73,11 @@ def _compute(source_dir, notebook, cell_timeout):
         env_before = os.environ.get("NBGRADER_EXECUTION")
         os.environ["NBGRADER_EXECUTION"] = "autograde"  # the kernel inherits it: grading mode
         try:
+            # Unix sockets in the private scratch folder, not TCP: over TCP ipykernel warns "Kernel
+            # is running over TCP without encryption" on the instructor's terminal at every run.
+            sockets = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(scratch) / "kernel")}})
             NotebookClient(nb, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
-                           resources={"metadata": {"path": str(work)}}).execute()
+                           resources={"metadata": {"path": str(work)}}, config=sockets).execute()
         finally:
             if env_before is None:
                 os.environ.pop("NBGRADER_EXECUTION", None)

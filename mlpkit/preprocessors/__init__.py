@@ -3,6 +3,9 @@
 nbgrader builds these from their dotted names; each is a thin step over the kit's stages.
 
 Autograde (`c.Autograde.sanitize_preprocessors` / `autograde_preprocessors`, in this order):
+- `released_as_recorded.ReleasedAsRecorded`: sanitize step, before nbgrader's OverwriteCells;
+  untouched released cells get the gradebook's hidden tests and Task 3's recorded maximum (0,
+  extra credit), so a clean submission raises no "... has changed!" warning.
 - `check_cell_metadata.CheckCellMetadata`: sanitize step; nbgrader's metadata validation with
   its schema checked once per process instead of once per cell.
 - `sandboxed_execute.SandboxedExecute`: nbgrader's execute step, run in the kit's sandbox
@@ -18,6 +21,10 @@ GenerateFeedback (`c.GenerateFeedback.preprocessors`):
 - `scrub_feedback.ScrubFeedback`: first step; removes hidden tests, instructor solutions,
   mark schemes, traceback lines and TA-only cells from what students receive.
 - `score_summary.ScoreSummary`: a first cell with the core and bonus points, as grades.csv has them.
+
+Validate (JupyterLab's button, `nbgrader validate`; `use_in_nbgrader()` in nbgrader_config.py):
+- `validate_summary.TaskSummaryValidator`: nbgrader's Validator reporting a per-task summary
+  and one line per failing check, without sources or traceback frames.
 
 GenerateAssignment (`c.GenerateAssignment.post_convert_hook`):
 - `bonus_extra_credit.after_generate_assignment`: bonus maxima to 0 as soon as the cells are

@@ -10,11 +10,11 @@ mlpkit.gradebook.scores.collect_scores, so the feedback, the formgrader and grad
 nbgrader_config.py puts it in `c.GenerateFeedback.preprocessors` after ScrubFeedback.
 """
 from nbformat.v4 import new_markdown_cell
-from nbgrader.preprocessors import NbGraderPreprocessor
 
 from mlpkit import paths, statuses
 from mlpkit.course import Course
 from mlpkit.gradebook.scores import collect_scores
+from mlpkit.preprocessors.scrub_feedback import FeedbackStep
 
 
 def summary_text(row):
@@ -28,7 +28,7 @@ def summary_text(row):
     return text
 
 
-class ScoreSummary(NbGraderPreprocessor):
+class ScoreSummary(FeedbackStep):
     """GenerateFeedback step: insert the score summary as the first cell."""
 
     def preprocess(self, nb, resources):

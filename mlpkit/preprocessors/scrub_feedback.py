@@ -21,8 +21,8 @@ import copy
 import os
 import re
 
-from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from traitlets import List, Unicode
 
 from mlpkit import paths
 from mlpkit.course import Course
@@ -30,6 +30,13 @@ from mlpkit.notebook import grade_id, is_locked, read as read_notebook, secret_l
 from mlpkit.preprocessors.ta_view import TA_ONLY_HEADING
 
 REDACTED = "[line hidden: it shows the instructor's tests or solution]"
+# A traceback as Python or IPython prints it into a stream: its header, and each frame line
+# (`File "/tmp/ipykernel_43/1.py", line 6, in observe`, `Cell In[3], line 6`) with the indented
+# code lines under it. Feedback keeps the exception's own line (the message) only.
+TRACEBACK_HEADER = re.compile(r"^\s*(\S+\s+)?Traceback \(most recent call last\)")
+FRAME_LINE = re.compile(r'^\s*(File "[^"]*", line \d+|File [^\s:]+:\d+|Cell In\[\d+\], line \d+|-+>\s*\d+)')
+# A warning's location (`/tmp/ipykernel_43/1.py:6: RuntimeWarning: ...`): the kernel's file, not the student's.
+WARNING_LOCATION = re.compile(r"^\S*ipykernel_\d+/\d+\.py:\d+: ")
 ENV_LINE = re.compile(r"^\s*[A-Z_][A-Z0-9_]*=\S|environ\(\{|'(PATH|HOME|USER|VIRTUAL_ENV)': '")
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
 
@@ -83,7 +90,7 @@ class Scrubber:
                 output["data"][mime] = self.clean_text(_joined(value))
 
     def clean_text(self, text):
-        return "\n".join(REDACTED if self.leaks(line) else line for line in text.split("\n"))
+        return "\n".join(REDACTED if self.leaks(line) else line for line in without_frames(text).split("\n"))
 
     def leaks(self, line):
         plain = _strip_ansi(line)
@@ -94,7 +101,15 @@ class Scrubber:
         return "BEGIN HIDDEN TESTS" in plain or "BEGIN SOLUTION" in plain or "MARK SCHEME" in plain
 
 
-class ScrubFeedback(NbGraderPreprocessor):
+class FeedbackStep(NbGraderPreprocessor):
+    """A GenerateFeedback step that takes the HTML exporter's `display_data_priority`, as nbgrader's
+    own GetGrades does: NbGraderPreprocessor redeclares that trait without config=True, so
+    traitlets would warn "Config option `display_data_priority` not recognized" on every run."""
+
+    display_data_priority = List(GetGrades.class_traits()["display_data_priority"].default_value).tag(config=True)
+
+
+class ScrubFeedback(FeedbackStep):
     """GenerateFeedback step: the notebook as `Scrubber` leaves it (see module docstring)."""
 
     course_root = Unicode("", help="Course root; default: the converter's course directory "
@@ -105,6 +120,22 @@ class ScrubFeedback(NbGraderPreprocessor):
 
     def _root(self):
         return self.course_root or paths.course_root(config=self.config)
+
+
+def without_frames(text):
+    """`text` without traceback headers, frame lines and the code lines indented under them, and
+    without the kernel's file name before a warning: feedback shows causes, not frames."""
+    kept, in_frame = [], False
+    for line in text.split("\n"):
+        plain = _strip_ansi(line)
+        if TRACEBACK_HEADER.match(plain) or FRAME_LINE.match(plain):
+            in_frame = True
+            continue
+        if in_frame and (plain[:1].isspace() or not plain.strip()):
+            continue   # the frame's code lines
+        in_frame = False
+        kept.append(WARNING_LOCATION.sub("", plain) if WARNING_LOCATION.match(plain) else line)
+    return "\n".join(kept)
 
 
 def _joined(value):
