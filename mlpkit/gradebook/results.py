@@ -36,6 +36,7 @@ class StudentResult:
     cached: bool = None     # True: nbgrader's execute step found this exact run in the run cache
     executed: bool = None   # False: no notebook ran this time (the cache hit)
     submission_sha256: str = None
+    graded_file: str = None   # the notebook graded when it was not mlp_lab.ipynb (a renamed one)
     source_sha256: str = None
     timings: dict = field(default_factory=dict)   # seconds per step
     skipped: bool = False   # --changed-only: unchanged since the last grading
