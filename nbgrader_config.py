@@ -44,6 +44,14 @@ c.Autograde.autograde_preprocessors = [
     # No trailing CheckCellMetadata: the sanitize step validated this metadata before execution
     # and nothing since changes it; a second jsonschema pass costs 50-250 ms per notebook.
 ]
+# Only the student's own files come back: nbgrader copies a submission's folder into
+# autograded/ (and autograded/ into feedback/) following symbolic links, so before it does,
+# links, special files and files over the size caps (GradingLimits.extra_file_bytes,
+# extra_total_bytes) are moved to grading/refused/<student>/ with a note of why
+# (mlpkit/preprocessors/own_files.py). The formgrader's buttons run these hooks too.
+c.Autograde.pre_convert_hook = "mlpkit.preprocessors.own_files.before_autograde"
+c.GenerateFeedback.pre_convert_hook = "mlpkit.preprocessors.own_files.before_feedback"
+
 # Per-cell and whole-notebook limits in grading mode (every limit: mlpkit/limits.py).
 # 15 s: the whole lab runs in about 5 s in grading mode; a hang should not cost 30 s.
 c.GradingLimits.cell_timeout = 15

@@ -19,6 +19,10 @@ GenerateFeedback (`c.GenerateFeedback.preprocessors`):
   mark schemes, traceback lines and TA-only cells from what students receive.
 - `score_summary.ScoreSummary`: a first cell with the core and bonus points, as grades.csv has them.
 
+Autograde and GenerateFeedback (`c.Autograde.pre_convert_hook`, `c.GenerateFeedback.pre_convert_hook`):
+- `own_files.before_autograde` / `before_feedback`: links, special files and files over the size
+  caps moved out of the input folder before nbgrader copies it (mlpkit/staging/beside.py).
+
 GenerateAssignment (`c.GenerateAssignment.post_convert_hook`):
 - `bonus_extra_credit.after_generate_assignment`: bonus maxima to 0 as soon as the cells are
   in the gradebook.

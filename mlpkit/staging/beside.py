@@ -9,8 +9,8 @@ file could fill the disk. So every path that copies a student's folder sorts it 
 - `mlpkit autograde` stages only the kept files (mlpkit/staging/stage.py);
 - nbgrader's own converters (`nbgrader autograde`, `nbgrader generate_feedback` and the
   formgrader's buttons) copy the whole input folder with `shutil.copy`, which follows links: the
-  course's nbgrader_config.py runs `before_autograde` / `before_feedback` as their
-  pre_convert_hook, which moves refused entries out of the input folder into
+  course's nbgrader_config.py runs mlpkit/preprocessors/own_files.py's hooks before they copy,
+  which `quarantine` refused entries: moved out of the input folder into
   grading/refused/<student>/<assignment>/ (nothing is deleted) with a REFUSED.txt that says why.
 
     from mlpkit.staging.beside import sort_folder
@@ -24,10 +24,6 @@ import shutil
 import stat
 from pathlib import Path
 
-from traitlets.log import get_logger
-
-from mlpkit import paths
-from mlpkit.course import Course
 from mlpkit.limits import GradingLimits
 
 # Never copied, never a reason to complain: checkpoints, caches and hidden files (nbgrader's
@@ -145,32 +141,3 @@ def quarantine(folder, refused, dest):
         os.rename(Path(folder) / rel, target)
     with open(dest / REFUSED_NOTE, "a", encoding="utf-8") as note:
         note.write("".join(line + "\n" for line in describe(refused)))
-
-
-def _guard(notebooks, direction):
-    """Sort the input folder of one nbgrader conversion and move what is refused aside."""
-    if not notebooks:
-        return
-    folder = Path(os.path.abspath(notebooks[0])).parent   # not resolved: the notebook may be a link
-    course = Course(paths.course_root())
-    limits = GradingLimits(config=course.load_config())
-    _, refused = sort_folder(folder, limits, keep_notebooks=True)
-    if not refused:
-        return
-    student, assignment = folder.parent.name, folder.name
-    dest = course.grading_dir / REFUSED_DIR / student / assignment
-    quarantine(folder, refused, dest)
-    log = get_logger()
-    for line in describe(refused):
-        log.warning("%s %s: %s (moved to %s)", direction, student, line, dest.relative_to(course.root))
-
-
-def before_autograde(assignment, student, notebooks):
-    """Autograde's pre_convert_hook: nothing but the student's own regular files reach autograded/.
-    nbgrader calls it before it copies the submission folder (BaseConverter.init_assignment)."""
-    _guard(notebooks, "autograde")
-
-
-def before_feedback(assignment, student, notebooks):
-    """GenerateFeedback's pre_convert_hook: the same for what autograded/ hands to feedback/."""
-    _guard(notebooks, "feedback")
