@@ -28,6 +28,9 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     "mlpkit.preprocessors.sandboxed_execute.SandboxedExecute",
+    # A notebook that failed to execute, timed out or looks tampered with is flagged in the
+    # gradebook (the formgrader's flag), with its reason in a TA-only cell at its top.
+    "mlpkit.preprocessors.flag_for_ta.FlagForTA",
     # Hidden tests are judged here, outside the kernel: probed cells get the judge's verdict.
     "mlpkit.preprocessors.judge_probes.JudgeProbes",
     # The TA's view in the formgrader: the student's own experiment outputs (grading mode reruns

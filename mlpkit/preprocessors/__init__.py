@@ -7,6 +7,8 @@ Autograde (`c.Autograde.sanitize_preprocessors` / `autograde_preprocessors`, in 
   its schema checked once per process instead of once per cell.
 - `sandboxed_execute.SandboxedExecute`: nbgrader's execute step, run in the kit's sandbox
   with the course's limits, through the run cache (mlpkit/sandbox/).
+- `flag_for_ta.FlagForTA`: a notebook that failed to execute, timed out or looks tampered
+  with is flagged in the gradebook, its reason in a TA-only cell at its top.
 - `judge_probes.JudgeProbes`: each probed cell's outputs replaced by its judge's verdict
   (mlpkit/judging/).
 - `ta_view.GraftStudentRuns`: the student's own experiment outputs and the mark scheme, for
