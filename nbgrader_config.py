@@ -68,6 +68,9 @@ c.GenerateFeedback.preprocessors = [
     # First cell: core and bonus points, as grades.csv has them.
     "mlpkit.preprocessors.score_summary.ScoreSummary",
     "nbgrader.preprocessors.GetGrades",
+    # The header: core points out of the core maximum; each Task 3 cell: its bonus points out of
+    # its own maximum (the gradebook keeps the bonus as extra credit, max_score 0).
+    "mlpkit.preprocessors.score_summary.BonusOutOfItsMaximum",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 

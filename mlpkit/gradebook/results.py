@@ -136,12 +136,19 @@ def why_failed(res):
     return ""
 
 
+def score_text(res):
+    """Core points out of the core maximum, bonus out of the bonus maximum: "20/22 + 4.5/17 bonus"."""
+    t = totals((gid, s["score"], s["max_score"]) for gid, s in res.scores.items())
+    text = f"{t.core_total:g}/{t.core_max:g}"
+    return text + (f" + {t.bonus_total:g}/{t.bonus_max:g} bonus" if t.bonus_max else "")
+
+
 def summary_table(results):
     """Who scored what, whose notebook failed to run and why."""
     rows = [("student", "score", "status", "why")]
     for student in sorted(results):
         r = results[student]
-        rows.append((student, f"{r.total:g}/{r.max_total:g}", "; ".join(r.status)
+        rows.append((student, score_text(r), "; ".join(r.status)
                      + (" (unchanged)" if r.skipped else ""), why_failed(r)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join(row[i].ljust(widths[i]) for i in range(3)) + "  " + row[3] for row in rows]
