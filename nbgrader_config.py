@@ -4,6 +4,8 @@ The kit drives nbgrader through its Python API; see docs/design.md.
 """
 import os
 
+from mlpkit.preprocessors import offline_math
+
 c = get_config()  # noqa: F821  (injected by traitlets)
 
 c.CourseDirectory.course_id = "mlp-lab"
@@ -86,3 +88,9 @@ c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"
 # The bonus maxima (Task 3 as extra credit) from generate_assignment on too: mlpkit release and
 # the formgrader's Generate button (mlpkit/preprocessors/bonus_extra_credit.py).
 c.GenerateAssignment.post_convert_hook = "mlpkit.preprocessors.bonus_extra_credit.after_generate_assignment"
+
+# Math offline: the formgrader's pages and the feedback load MathJax from the pip package
+# jupyter_server_mathjax, not from a CDN; feedback gets a copy beside each page
+# (mlpkit/preprocessors/offline_math.py).
+c.HTMLExporter.extra_template_basedirs = offline_math.template_basedirs()
+c.GenerateFeedback.post_convert_hook = "mlpkit.preprocessors.offline_math.after_feedback"
