@@ -166,3 +166,30 @@ def test_nbgrader_generate_feedback_brings_back_only_own_files(nbgrader_path):
     assert course.feedback_path(STUDENT).is_file()
     assert leaked(course, course.feedback_dir) == []
     assert "not copied: planted.txt:" in feedback.stderr
+
+
+@pytest.mark.fast
+def test_mlpkit_feedback_refuses_a_course_that_lets_links_into_feedback(toy_course):
+    from mlpkit.course import CourseError
+    with open(toy_course.config_file, "a") as f:
+        f.write("\nc.GenerateFeedback.pre_convert_hook = None\n")
+    with pytest.raises(CourseError, match="pre_convert_hook"):
+        generate_all(toy_course)
+
+
+@pytest.mark.fast
+def test_the_hook_moves_links_aside_before_nbgrader_copies(toy_course, monkeypatch):
+    """What nbgrader's converters call (nbgrader_config.py's pre_convert_hook), in the course root."""
+    from mlpkit.preprocessors.own_files import before_autograde
+    folder = toy_course.submitted_dir / "alice" / "mlp_lab"
+    folder.mkdir(parents=True)
+    (folder / "mlp_lab.ipynb").write_text("{}")
+    (folder / "own.txt").write_text("mine")
+    (folder / "notes.txt").symlink_to(toy_course.source_nb_path)
+    monkeypatch.chdir(toy_course.root)    # nbgrader runs converters from the course root
+    before_autograde(assignment="mlp_lab", student="*", notebooks=[str(folder / "mlp_lab.ipynb")])
+    assert sorted(p.name for p in folder.iterdir()) == ["mlp_lab.ipynb", "own.txt"]
+    aside = toy_course.grading_dir / "refused" / "alice" / "mlp_lab"
+    assert (aside / "notes.txt").is_symlink() and "notes.txt" in (aside / REFUSED_NOTE).read_text()
+    before_autograde(assignment="mlp_lab", student="*", notebooks=[str(folder / "mlp_lab.ipynb")])
+    assert sorted(p.name for p in folder.iterdir()) == ["mlp_lab.ipynb", "own.txt"]   # a clean folder: untouched
