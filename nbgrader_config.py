@@ -74,6 +74,8 @@ c.GenerateFeedback.preprocessors = [
     # its own maximum (the gradebook keeps the bonus as extra credit, max_score 0).
     "mlpkit.preprocessors.score_summary.BonusOutOfItsMaximum",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    # MathJax beside the page, which students open as a file: math without a CDN.
+    "mlpkit.preprocessors.offline_math.MathJaxBeside",
 ]
 
 # A course-local exchange, so release/collect work out of the box and the formgrader
@@ -90,7 +92,6 @@ c.AssignmentSchedule.duedate = "2026-12-18 23:59:00 UTC"
 c.GenerateAssignment.post_convert_hook = "mlpkit.preprocessors.bonus_extra_credit.after_generate_assignment"
 
 # Math offline: the formgrader's pages and the feedback load MathJax from the pip package
-# jupyter_server_mathjax, not from a CDN; feedback gets a copy beside each page
-# (mlpkit/preprocessors/offline_math.py).
+# jupyter_server_mathjax, not from a CDN; feedback gets a copy beside each page (the
+# MathJaxBeside step above; mlpkit/preprocessors/offline_math.py).
 c.HTMLExporter.extra_template_basedirs = offline_math.template_basedirs()
-c.GenerateFeedback.post_convert_hook = "mlpkit.preprocessors.offline_math.after_feedback"

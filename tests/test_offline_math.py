@@ -60,3 +60,20 @@ def test_feedback_gets_its_own_copy_of_mathjax(tmp_path):
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
     assert size < 4 * 2**20, size
     assert copy_mathjax(tmp_path) == dest          # a second page in the same folder: kept as is
+
+
+@pytest.mark.fast
+def test_the_feedback_step_puts_mathjax_where_its_converter_writes(tmp_path):
+    """The folder comes from the converter running the step (its CourseDirectory), so
+    `--CourseDirectory.feedback_directory=elsewhere` gets its copy too."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Configurable
+    from mlpkit.preprocessors.offline_math import MathJaxBeside
+
+    class Converter(Configurable):
+        pass
+    converter = Converter()
+    converter.coursedir = CourseDirectory(root=str(tmp_path), feedback_directory="elsewhere")
+    step = MathJaxBeside(parent=HTMLExporter(parent=converter))
+    step.preprocess(new_notebook(), {"nbgrader": {"student": "alice", "assignment": "mlp_lab"}})
+    assert (tmp_path / "elsewhere" / "alice" / "mlp_lab" / "mathjax" / "MathJax.js").is_file()

@@ -20,6 +20,9 @@ GenerateFeedback (`c.GenerateFeedback.preprocessors`):
 - `scrub_feedback.ScrubFeedback`: first step; removes hidden tests, instructor solutions,
   mark schemes, traceback lines and TA-only cells from what students receive.
 - `score_summary.ScoreSummary`: a first cell with the core and bonus points, as grades.csv has them.
+- `score_summary.BonusOutOfItsMaximum`: after GetGrades, the header's core score out of the core
+  maximum and each bonus cell out of its own points.
+- `offline_math.MathJaxBeside`: a copy of MathJax beside each feedback page (math offline).
 
 Autograde and GenerateFeedback (`c.Autograde.pre_convert_hook`, `c.GenerateFeedback.pre_convert_hook`):
 - `own_files.before_autograde` / `before_feedback`: links, special files and files over the size

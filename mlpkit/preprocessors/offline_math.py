@@ -6,14 +6,16 @@ or a feedback page shows raw LaTeX. The MathJax here is the pip package jupyter_
 /static/jupyter_server_mathjax/). nbgrader_config.py sets
 
     c.HTMLExporter.extra_template_basedirs = offline_math.template_basedirs()
-    c.GenerateFeedback.post_convert_hook = "mlpkit.preprocessors.offline_math.after_feedback"
+    c.GenerateFeedback.preprocessors = [..., "mlpkit.preprocessors.offline_math.MathJaxBeside"]
 
 - the kit's templates (mlpkit/templates/<formgrade|feedback>/mathjax.html.j2) come first, before
   nbgrader's own: the same macro, its URL the server's copy for the formgrader's pages, and
   `mathjax/` beside the file for feedback, which students open as a file;
-- after generate_feedback (`mlpkit feedback`, `nbgrader generate_feedback`, the formgrader's
-  button), `after_feedback` copies the part of MathJax a page needs (about 2.5 MB) into
-  feedback/<student>/<assignment>/mathjax/, so the page works wherever it is opened.
+- in generate_feedback (`mlpkit feedback`, `nbgrader generate_feedback`, the formgrader's
+  button), the MathJaxBeside step copies the part of MathJax a page needs (about 2.5 MB) into
+  the page's folder, <feedback_directory>/<student>/<assignment>/mathjax/, so the page works
+  wherever it is opened. The folder is the converter's own (nbgrader builds preprocessors
+  with the exporter as parent, and the exporter with the converter as parent).
 """
 import os
 import shutil
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import jupyter_server_mathjax
 import nbgrader
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from mlpkit import paths
 from mlpkit.course import Course
@@ -52,11 +55,26 @@ def copy_mathjax(folder):
     return dest
 
 
-def after_feedback(assignment, student, notebooks):
-    """GenerateFeedback's post-convert hook: MathJax beside each feedback page just written."""
-    course = Course(paths.course_root(), assignment)
-    for notebook in notebooks:
-        folder = Path(os.path.abspath(notebook)).parent    # autograded/<student>/<assignment>/
-        out = course.feedback_dir / folder.parent.name / folder.name
-        if out.is_dir():
-            copy_mathjax(out)
+def _coursedir(configurable):
+    """nbgrader's CourseDirectory of the converter running this step, or None."""
+    while configurable is not None:
+        if getattr(configurable, "coursedir", None) is not None:
+            return configurable.coursedir
+        configurable = getattr(configurable, "parent", None)
+    return None
+
+
+class MathJaxBeside(NbGraderPreprocessor):
+    """GenerateFeedback step: a copy of MathJax in the folder the feedback page is written to."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        coursedir = _coursedir(self)
+        if coursedir is not None:
+            folder = Path(coursedir.format_path(coursedir.feedback_directory, info["student"], info["assignment"]))
+        else:   # not under a converter: the course's default feedback folder
+            folder = Course(paths.course_root(config=self.config), info["assignment"]).feedback_dir / \
+                info["student"] / info["assignment"]
+        folder.mkdir(parents=True, exist_ok=True)
+        copy_mathjax(folder)
+        return nb, resources
