@@ -186,10 +186,13 @@ def test_the_hook_moves_links_aside_before_nbgrader_copies(toy_course, monkeypat
     (folder / "mlp_lab.ipynb").write_text("{}")
     (folder / "own.txt").write_text("mine")
     (folder / "notes.txt").symlink_to(toy_course.source_nb_path)
+    (folder / "__MACOSX").mkdir()        # a name nbgrader copies, unlike collect: checked too
+    (folder / "__MACOSX" / "x.txt").symlink_to(toy_course.source_nb_path)
     monkeypatch.chdir(toy_course.root)    # nbgrader runs converters from the course root
     before_autograde(assignment="mlp_lab", student="*", notebooks=[str(folder / "mlp_lab.ipynb")])
-    assert sorted(p.name for p in folder.iterdir()) == ["mlp_lab.ipynb", "own.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["__MACOSX", "mlp_lab.ipynb", "own.txt"]
+    assert list((folder / "__MACOSX").iterdir()) == []
     aside = toy_course.grading_dir / "refused" / "alice" / "mlp_lab"
     assert (aside / "notes.txt").is_symlink() and "notes.txt" in (aside / REFUSED_NOTE).read_text()
     before_autograde(assignment="mlp_lab", student="*", notebooks=[str(folder / "mlp_lab.ipynb")])
-    assert sorted(p.name for p in folder.iterdir()) == ["mlp_lab.ipynb", "own.txt"]   # a clean folder: untouched
+    assert sorted(p.name for p in folder.iterdir()) == ["__MACOSX", "mlp_lab.ipynb", "own.txt"]   # clean: untouched

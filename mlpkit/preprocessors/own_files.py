@@ -31,8 +31,10 @@ def _guard(notebooks, direction):
         return
     folder = Path(os.path.abspath(notebooks[0])).parent   # not resolved: the notebook may be a link
     course = Course(paths.course_root())
-    limits = GradingLimits(config=course.load_config())
-    _, refused = beside.sort_folder(folder, limits, keep_notebooks=True)
+    config = course.load_config()
+    # Exactly the names nbgrader will not copy are skipped; everything else is checked.
+    ignored = list(config.CourseDirectory.get("ignore", [])) if "ignore" in config.CourseDirectory else []
+    _, refused = beside.sort_folder(folder, GradingLimits(config=config), keep_notebooks=True, skipped=ignored)
     if not refused:
         return
     student, assignment = folder.parent.name, folder.name

@@ -33,8 +33,8 @@ REFUSED_DIR = "refused"
 REFUSED_NOTE = "REFUSED.txt"
 
 
-def _skipped(name):
-    return any(fnmatch.fnmatch(name, pattern) for pattern in SKIPPED)
+def _skipped(name, patterns=SKIPPED):
+    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
 def _kind(mode):
@@ -56,27 +56,29 @@ def _too_big(size, total, limits):
     return None
 
 
-def sort_folder(folder, limits=None, keep_notebooks=False):
+def sort_folder(folder, limits=None, keep_notebooks=False, skipped=SKIPPED):
     """Sort a student's folder: ([kept relative paths], [(relative path, reason)]).
 
     Never follows a link: a linked folder is refused whole. Notebooks are left out of both lists
     (collect and stage copy the notebook themselves); with `keep_notebooks`, a notebook that is a
-    link or a special file is refused too (nbgrader's converters would read through it)."""
+    link or a special file is refused too (nbgrader's converters would read through it).
+    `skipped`: name patterns neither kept nor refused (for nbgrader's converters: exactly the
+    course's CourseDirectory.ignore, the names they do not copy)."""
     limits = limits or GradingLimits()
     folder = Path(folder)
     kept, refused, total = [], [], 0
     for dirpath, dirnames, filenames in os.walk(folder):   # os.walk never descends into links
         here = Path(dirpath)
         for name in list(dirnames):
-            if _skipped(name) or os.path.islink(here / name):
+            if _skipped(name, skipped) or os.path.islink(here / name):
                 dirnames.remove(name)
-            if not _skipped(name) and os.path.islink(here / name):
+            if not _skipped(name, skipped) and os.path.islink(here / name):
                 refused.append((str((here / name).relative_to(folder)), _kind(stat.S_IFLNK)))
         dirnames.sort()
         for name in sorted(filenames):
             rel = str((here / name).relative_to(folder))
             notebook = name.endswith(".ipynb")
-            if _skipped(name) or (notebook and not keep_notebooks):
+            if _skipped(name, skipped) or (notebook and not keep_notebooks):
                 continue
             info = os.lstat(here / name)
             reason = _kind(info.st_mode)
