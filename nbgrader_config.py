@@ -4,6 +4,8 @@ The kit drives nbgrader through its Python API; see docs/design.md.
 """
 import os
 
+from mlpkit.preprocessors import offline_math
+
 c = get_config()  # noqa: F821  (injected by traitlets)
 
 c.CourseDirectory.course_id = "mlp-lab"
@@ -32,6 +34,9 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     "mlpkit.preprocessors.sandboxed_execute.SandboxedExecute",
+    # A notebook that failed to execute, timed out or looks tampered with is flagged in the
+    # gradebook (the formgrader's flag), with its reason in a TA-only cell at its top.
+    "mlpkit.preprocessors.flag_for_ta.FlagForTA",
     # Hidden tests are judged here, outside the kernel: probed cells get the judge's verdict.
     "mlpkit.preprocessors.judge_probes.JudgeProbes",
     # The TA's view in the formgrader: the student's own experiment outputs (grading mode reruns
@@ -48,6 +53,14 @@ c.Autograde.autograde_preprocessors = [
     # No trailing CheckCellMetadata: the sanitize step validated this metadata before execution
     # and nothing since changes it; a second jsonschema pass costs 50-250 ms per notebook.
 ]
+# Only the student's own files come back: nbgrader copies a submission's folder into
+# autograded/ (and autograded/ into feedback/) following symbolic links, so before it does,
+# links, special files and files over the size caps (GradingLimits.extra_file_bytes,
+# extra_total_bytes) are moved to grading/refused/<student>/ with a note of why
+# (mlpkit/preprocessors/own_files.py). The formgrader's buttons run these hooks too.
+c.Autograde.pre_convert_hook = "mlpkit.preprocessors.own_files.before_autograde"
+c.GenerateFeedback.pre_convert_hook = "mlpkit.preprocessors.own_files.before_feedback"
+
 # Per-cell and whole-notebook limits in grading mode (every limit: mlpkit/limits.py).
 # 15 s: the whole lab runs in about 5 s in grading mode; a hang should not cost 30 s.
 c.GradingLimits.cell_timeout = 15
@@ -61,7 +74,12 @@ c.GenerateFeedback.preprocessors = [
     # First cell: core and bonus points, as grades.csv has them.
     "mlpkit.preprocessors.score_summary.ScoreSummary",
     "nbgrader.preprocessors.GetGrades",
+    # The header: core points out of the core maximum; each Task 3 cell: its bonus points out of
+    # its own maximum (the gradebook keeps the bonus as extra credit, max_score 0).
+    "mlpkit.preprocessors.score_summary.BonusOutOfItsMaximum",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    # MathJax beside the page, which students open as a file: math without a CDN.
+    "mlpkit.preprocessors.offline_math.MathJaxBeside",
 ]
 
 # A course-local exchange, so release/collect work out of the box and the formgrader
@@ -97,3 +115,9 @@ use_in_nbgrader()
 # logs "Kernel is running over TCP without encryption" at every start. (The kit's sandboxed
 # kernels and its reference run are set up in mlpkit/sandbox/ and mlpkit/judging/reference.py.)
 c.KernelManager.transport_encryption = "auto"
+
+
+# Math offline: the formgrader's pages and the feedback load MathJax from the pip package
+# jupyter_server_mathjax, not from a CDN; feedback gets a copy beside each page (the
+# MathJaxBeside step above; mlpkit/preprocessors/offline_math.py).
+c.HTMLExporter.extra_template_basedirs = offline_math.template_basedirs()

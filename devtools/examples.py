@@ -1,7 +1,8 @@
 """The example submissions under submitted/, named by what they show (developer tooling).
 
     python -m devtools.examples            # check submitted/ equals a fresh generation (exit 1 + diff summary)
-    python -m devtools.examples --update   # (re)write submitted/<student>/mlp_lab/mlp_lab.ipynb
+    python -m devtools.examples --update   # (re)write submitted/<student>/mlp_lab/mlp_lab.ipynb, run as a
+                                           # student (a few minutes: devtools/student_runs.py)
     python -m devtools.examples --course PATH ...   # another course root (default: this checkout)
 
 Run from the repository root (tests/test_examples.py checks submitted/ is current).
@@ -10,12 +11,18 @@ the source's reference solution (markers stripped, see devtools/variants.py), th
 answers in the reflections, then one change. The typical buggy students reuse mutants
 from tests/variants/, so the mutation suite proves each of them loses points in its own
 cells only.
+
+Each example carries the outputs of a real student-mode run on the committed subset
+(devtools/student_runs.py), so the demo class shows the TA view: the student's own tables
+and plots beside the reflections. The check compares the sources (outputs aside: the
+timings in them differ run to run) and requires each example to carry its run's outputs.
 """
 import argparse
 import difflib
 import sys
 from pathlib import Path
 
+from devtools.student_runs import run_as_student, without_outputs
 from devtools.variants import build_submission, course_notebooks, load_variants, reference_solutions
 from mlpkit import notebook
 from mlpkit.course import Course
@@ -77,7 +84,8 @@ def main(argv=None) -> int:
         for student, text in fresh.items():
             path = course.submission_path(student)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            ran = run_as_student(notebook.reads(text), course.release_dir)
+            path.write_text(notebook.writes(ran) + "\n")
             (path.parent / "timestamp.txt").write_text(TIMESTAMP)
             print(f"wrote {path.relative_to(course.root)}  ({EXAMPLES[student][0]})")
         return 0
@@ -124,6 +132,11 @@ def generate(course_root) -> dict:
             for student, nb in example_notebooks(course_root).items()}
 
 
+def ran_as_student(nb) -> bool:
+    """True when the notebook carries the outputs of a run (any code cell with an output)."""
+    return any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
+
+
 def compare(course, fresh) -> list:
     """One line per difference between submitted/ and `fresh` (empty when equal)."""
     problems = []
@@ -135,7 +148,10 @@ def compare(course, fresh) -> list:
         stamp = path.parent / "timestamp.txt"
         if not stamp.is_file() or stamp.read_text() != TIMESTAMP:
             problems.append(f"differs: {stamp.relative_to(course.root)} (the hand-in time nbgrader records)")
-        old = path.read_text()
+        committed = notebook.reads(path.read_text())
+        if not ran_as_student(committed):
+            problems.append(f"no student run: {path.relative_to(course.root)} carries no outputs")
+        old = notebook.writes(without_outputs(committed)) + "\n"
         if old != text:
             diff = list(difflib.unified_diff(old.splitlines(), text.splitlines(), lineterm="", n=0))
             changed = sum(1 for d in diff if d[:1] in "+-" and d[:3] not in ("+++", "---"))

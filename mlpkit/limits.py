@@ -38,6 +38,12 @@ class GradingLimits(Configurable):
     open_files = Integer(1024, help="RLIMIT_NOFILE.").tag(config=True)
     processes = Integer(64, help="RLIMIT_NPROC of the kernel's own uid (sandbox only).").tag(config=True)
     tmp_bytes = Integer(512 * 2**20, help="Size of the sandbox's /tmp (a tmpfs, so memory).").tag(config=True)
+    # Files handed in beside the notebook (mlpkit/staging/beside.py): data a student saved is small;
+    # anything bigger is refused on every path rather than copied into autograded/ and feedback/.
+    extra_file_bytes = Integer(10 * 2**20, help="Largest file handed in beside the notebook.").tag(
+        config=True, per_run=False)
+    extra_total_bytes = Integer(50 * 2**20, help="All files handed in beside the notebook together.").tag(
+        config=True, per_run=False)
     # Not part of a student's run (so not of its cache key): the instructor's own notebook, run once.
     reference_cell_timeout = Integer(120, help="Seconds one cell of the source notebook may run when "
                                                "the reference observations are computed.").tag(config=True,

@@ -35,7 +35,8 @@ def _course(tmp_path, shared_toy_course):
 def test_collect_a_folder_imports_each_style_and_lists_the_rest(tmp_path, shared_toy_course, downloads):
     course = _course(tmp_path, shared_toy_course)
     found, problems = collect(course, downloads)
-    assert found == {"alice": "imported", "bob_smith": "imported", "carol": "imported", "dave": "imported"}
+    assert found == {"alice": "imported", "bob_smith": "imported", "carol": "imported",
+                     "dave": "imported from My Lab.ipynb (the only notebook; saved as mlp_lab.ipynb)"}
     for student in found:
         assert course.submission_path(student).is_file()
         assert (course.submission_path(student).parent / "timestamp.txt").is_file()
@@ -182,3 +183,61 @@ def test_zip_members_keep_their_times_and_exchange_timestamps_are_kept(tmp_path,
     stamp = lambda s: parse_utc((course.submission_path(s).parent / "timestamp.txt").read_text())  # noqa: E731
     assert stamp("ivy") == datetime.datetime(2026, 12, 16, 9, 15)
     assert stamp("jon") == datetime.datetime(2026, 12, 15, 10, 0)
+
+
+def test_collect_brings_only_the_students_own_files(tmp_path, shared_toy_course, downloads):
+    """A symlink to the source notebook, a pipe and a file over the cap stay out of submitted/,
+    each listed with its reason; the student's own files still come along."""
+    import os
+    course = _course(tmp_path, shared_toy_course)
+    source = shared_toy_course.source_nb_path
+    carol = downloads / "carol" / "mlp_lab"
+    (carol / "notes.txt").symlink_to(source)
+    (carol / "judges").symlink_to(source.parent, target_is_directory=True)
+    os.mkfifo(carol / "pipe")
+    (carol / "big.bin").write_bytes(b"0" * 2048)
+    (course.root / "nbgrader_config.py").write_text(
+        (course.root / "nbgrader_config.py").read_text() + "\nc.GradingLimits.extra_file_bytes = 1024\n")
+    (downloads / "frank").mkdir()
+    (downloads / "frank" / "mlp_lab.ipynb").symlink_to(source)   # the notebook itself a link
+    (downloads / "grace.ipynb").symlink_to(source)
+    found, problems = collect(course, downloads)
+    assert "frank" not in found and "grace" not in found
+    dest = course.submitted_dir / "carol" / "mlp_lab"
+    assert (dest / "notes.py").read_text() == "x = 1\n"
+    assert sorted(p.name for p in dest.iterdir()) == ["mlp_lab.ipynb", "notes.py", "timestamp.txt"]
+    secret = source.read_bytes()
+    assert not any(f.is_file() and f.read_bytes() == secret
+                   for f in course.submitted_dir.rglob("*") if f.name != "mlp_lab.ipynb")
+    reasons = dict(problems)
+    assert "symbolic link" in reasons["carol/notes.txt"] and "symbolic link" in reasons["carol/judges"]
+    assert "regular file" in reasons["carol/pipe"]
+    assert "extra_file_bytes" in reasons["carol/big.bin"]
+    assert "symbolic link" in reasons["frank/"] and "symbolic link" in reasons["grace.ipynb"]
+
+
+def test_collect_a_zip_with_a_symlink_member_brings_no_target(tmp_path, shared_toy_course):
+    """zipfile writes a link member as a small file holding the link's text, never its target."""
+    course = _course(tmp_path, shared_toy_course)
+    source = shared_toy_course.source_nb_path
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("carol/mlp_lab.ipynb", shared_toy_course.release_nb_path.read_bytes())
+        link = zipfile.ZipInfo("carol/notes.txt")
+        link.external_attr = (0o120777 << 16)      # a symlink member
+        zf.writestr(link, str(source))
+    found, problems = collect(course, archive)
+    assert found == {"carol": "imported"}
+    notes = course.submitted_dir / "carol" / "mlp_lab" / "notes.txt"
+    assert not notes.is_symlink() and notes.read_text() == str(source)
+
+
+def test_collect_a_renamed_notebook_in_the_assignment_folder(tmp_path, shared_toy_course):
+    course = _course(tmp_path, shared_toy_course)
+    d = tmp_path / "downloads"
+    (d / "hank" / "mlp_lab").mkdir(parents=True)
+    (d / "hank" / "mlp_lab" / "MLP_Lab (1).ipynb").write_bytes(shared_toy_course.release_nb_path.read_bytes())
+    found, problems = collect(course, d)
+    assert found == {"hank": "imported from MLP_Lab (1).ipynb (the only notebook; saved as mlp_lab.ipynb)"}
+    assert course.submission_path("hank").read_bytes() == shared_toy_course.release_nb_path.read_bytes()
+    assert problems == []

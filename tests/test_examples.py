@@ -3,6 +3,7 @@
 How they grade is asserted in tests/test_mutation.py, in the same autograde session as
 the variants they reuse.
 """
+import copy
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from devtools import examples, variants
 from devtools.examples import main
+from devtools.student_runs import run_as_student, without_outputs
 from mlpkit import notebook
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,8 +39,17 @@ def course_copy(tmp_path):
     return root
 
 
+def _quick_run(nb, release_dir):
+    """A stand-in for the student run (minutes): one output in the first code cell."""
+    from nbformat.v4 import new_output
+    nb = copy.deepcopy(nb)
+    next(c for c in nb.cells if c.cell_type == "code").outputs = [new_output("stream", text="ran\n")]
+    return nb
+
+
 @needs_release
-def test_check_names_a_stale_missing_or_foreign_submission_and_update_fixes_it(course_copy, capsys):
+def test_check_names_a_stale_missing_or_foreign_submission_and_update_fixes_it(course_copy, capsys, monkeypatch):
+    monkeypatch.setattr(examples, "run_as_student", _quick_run)
     assert main(["--course", str(course_copy), "--update"]) == 0
     assert main(["--course", str(course_copy)]) == 0
     stale = course_copy / "submitted" / "bug_l2_on_biases" / "mlp_lab" / "mlp_lab.ipynb"
@@ -54,6 +65,32 @@ def test_check_names_a_stale_missing_or_foreign_submission_and_update_fixes_it(c
     shutil.rmtree(course_copy / "submitted" / "someone_else")
     assert main(["--course", str(course_copy), "--update"]) == 0
     assert main(["--course", str(course_copy)]) == 0
+    # An example without its student run is named too (the TA view would have nothing to show).
+    bare = course_copy / "submitted" / "full_solution" / "mlp_lab" / "mlp_lab.ipynb"
+    bare.write_text(notebook.writes(without_outputs(notebook.reads(bare.read_text()))) + "\n")
+    capsys.readouterr()
+    assert main(["--course", str(course_copy)]) == 1
+    assert "no student run: submitted/full_solution" in capsys.readouterr().out
+
+
+def _shape(nb):
+    """Which cells have outputs, and of which kinds: what a rerun must reproduce (not the numbers)."""
+    return [(c.get("id"), sorted({o.get("output_type") for o in c.get("outputs", [])}))
+            for c in nb.cells if c.cell_type == "code"]
+
+
+@needs_release
+@pytest.mark.slow
+def test_the_full_solutions_student_run_is_regenerated_alike():
+    """The committed full solution's outputs come from a real student-mode run: a rerun has
+    outputs in the same cells, of the same kinds, with the experiments' tables and plots."""
+    committed = notebook.read(REPO / "submitted" / "full_solution" / "mlp_lab" / "mlp_lab.ipynb")
+    rerun = run_as_student(without_outputs(committed), REPO / "release" / "mlp_lab")
+    assert _shape(rerun) == _shape(committed)
+    experiments = [c for c in committed.cells if (c.get("id") or "").startswith("experiment_")]
+    assert experiments and all(c.outputs for c in experiments)
+    assert not any(o.get("output_type") == "error" for c in committed.cells for o in c.get("outputs", []))
+    assert any("image/png" in o.get("data", {}) for c in experiments for o in c.outputs)
 
 
 @needs_release

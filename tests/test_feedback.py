@@ -195,9 +195,16 @@ def test_feedback_tells_the_same_score_story_as_grades_csv(feedback_class):
         page = _page_text(course.feedback_path(student))
         assert (f"Score: {row.core_total:g} / {row.core_max:g} core points, plus "
                 f"{row.bonus_total:g} / {row.bonus_max:g} bonus points (Task 3)") in page, student
-        # nbgrader's own header: core + bonus (extra credit) out of the core points.
+        # nbgrader's own header: the core points out of the core maximum (BonusOutOfItsMaximum).
         header = re.search(r"mlp_lab \(Score: ([\d.]+) / ([\d.]+)\)", page)
-        assert (float(header[1]), float(header[2])) == (row.total, row.core_max), student
+        assert (float(header[1]), float(header[2])) == (row.core_total, row.core_max), student
+        # No score on the page is above its maximum; the bonus cells show their own points.
+        shown = [(float(a), float(b)) for a, b in re.findall(r"Score: ([\d.]+) / ([\d.]+)", page)]
+        assert shown and all(got <= most for got, most in shown), (student, shown)
+        raw = course.feedback_path(student).read_text()
+        bonus = re.findall(r'href="#(task3_[^"]+)">[^<]*</a> \(Score: ([\d.]+) / ([\d.]+)\)', raw)
+        assert bonus and all(float(most) > 0 for _, _, most in bonus), (student, bonus)
+        assert sum(float(got) for _, got, _ in bonus) == pytest.approx(row.bonus_total), student
 
 
 def test_without_a_release_notebook_the_scrubber_refuses_rather_than_leaks(toy_course):

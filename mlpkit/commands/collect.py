@@ -10,7 +10,11 @@
 Recognised, per student:
 - `<student>.ipynb` or `<student>_mlp_lab.ipynb` (files at the top level);
 - a folder `<student>/` holding one notebook (`mlp_lab.ipynb`, or
-  `mlp_lab/mlp_lab.ipynb`); other files in it come along.
+  `mlp_lab/mlp_lab.ipynb`, or one notebook under another name, e.g. `MLP_Lab (1).ipynb`,
+  saved as mlp_lab.ipynb and named in the output); the student's other files in it come
+  along, but never a symbolic link, a special file or a file over the size caps
+  (GradingLimits.extra_file_bytes / extra_total_bytes; mlpkit/staging/beside.py): those are
+  listed as not imported.
 Names are matched with nbgrader's `FileNameCollectorPlugin` (the plugin behind
 `nbgrader zip_collect`); `--regexp` takes an LMS-specific pattern with a
 `student_id` group. Anything unrecognised is listed with the reason, and the
@@ -42,6 +46,8 @@ from nbgrader.plugins import FileNameCollectorPlugin
 from nbgrader.utils import parse_utc
 
 from mlpkit.course import ASSIGNMENT, NOTEBOOK, Course, CourseError
+from mlpkit.limits import GradingLimits
+from mlpkit.staging.beside import copy_kept, find_submission, sort_folder
 from mlpkit.gradebook.roster import ROSTER_FIELDS, STUDENT_ID, default_roster, import_roster, record_students
 
 DEFAULT_REGEXP = r"^(?P<student_id>[A-Za-z0-9][A-Za-z0-9.@-]*(?:_[A-Za-z0-9.@-]+)*?)(?:_(?P<file_id>mlp_lab))?\.ipynb$"
@@ -122,15 +128,19 @@ def _unwrap(folder):
 
 def _collect_folder(course, folder, regexp, update):
     matcher = FileNameCollectorPlugin(named_regexp=regexp)
+    limits = GradingLimits(config=course.load_config())
     candidates, problems = {}, []   # student -> (notebook path, folder of extra files or None)
     names, stamps = {}, {}          # from the regexp's optional groups
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.name in ("__MACOSX", ".ipynb_checkpoints"):
             continue
+        if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
+            problems.append((entry.name, "a symbolic link or special file, not a student's own file"))
+            continue
         if entry.is_dir():
-            student, notebook = entry.name, _notebook_in(entry)
+            student, (notebook, notes) = entry.name, _notebook_in(entry)
             if notebook is None:
-                problems.append((entry.name + "/", "no notebook inside (expected mlp_lab.ipynb)"))
+                problems.append((entry.name + "/", "; ".join(notes) or "no notebook inside (expected mlp_lab.ipynb)"))
                 continue
             item = (notebook, notebook.parent)
         elif entry.suffix == ".ipynb":
@@ -157,7 +167,8 @@ def _collect_folder(course, folder, regexp, update):
     for student, item in candidates.items():
         if item is None:
             continue
-        found[student] = _install(course, student, *item, update=update, stamp=stamps.get(student))
+        found[student] = _install(course, student, *item, update=update, stamp=stamps.get(student),
+                                  limits=limits, refusals=problems)
     named = {s: n for s, n in names.items() if s in found and any(n.values())}
     if named:
         record_students(course, named, overwrite=False)   # the roster, if any, has the last word
@@ -165,14 +176,16 @@ def _collect_folder(course, folder, regexp, update):
 
 
 def _notebook_in(folder):
-    for rel in (f"{ASSIGNMENT}/{NOTEBOOK}.ipynb", f"{NOTEBOOK}.ipynb"):
-        if (folder / rel).is_file():
-            return folder / rel
-    notebooks = [p for p in folder.glob("*.ipynb")]
-    return notebooks[0] if len(notebooks) == 1 else None
+    """The student's notebook in their folder: mlp_lab.ipynb (in mlp_lab/ or not), else the only
+    notebook there under another name. A link is no student's own file (beside.find_submission)."""
+    inner = folder / ASSIGNMENT
+    place = inner if inner.is_dir() and not inner.is_symlink() else folder
+    return find_submission(place / f"{NOTEBOOK}.ipynb")   # (notebook or None, notes)
 
 
-def _install(course, student, notebook, extra_dir, update, stamp=None):
+def _install(course, student, notebook, extra_dir, update, stamp=None, limits=None, refusals=None):
+    """Copy one submission into submitted/; what is refused beside it goes to `refusals`."""
+    refusals = [] if refusals is None else refusals
     dest_dir = course.submitted_dir / student / course.assignment
     dest = dest_dir / f"{NOTEBOOK}.ipynb"
     if dest.exists():
@@ -187,13 +200,14 @@ def _install(course, student, notebook, extra_dir, update, stamp=None):
     else:
         action = "imported"
     dest_dir.mkdir(parents=True, exist_ok=True)
-    if extra_dir is not None:
-        for f in extra_dir.rglob("*"):
-            if f.is_file() and f.suffix != ".ipynb" and not any(p.startswith(".") for p in f.relative_to(extra_dir).parts):
-                target = dest_dir / f.relative_to(extra_dir)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(f, target)
-    shutil.copy2(notebook, dest)
+    if extra_dir is not None:   # only the student's own regular files, within the size caps
+        kept, refused = sort_folder(extra_dir, limits)
+        copy_kept(extra_dir, kept, dest_dir)
+        refusals += [(f"{student}/{rel}", why) for rel, why in refused]
+    shutil.copyfile(notebook, dest, follow_symlinks=False)
+    shutil.copystat(notebook, dest, follow_symlinks=False)
+    if extra_dir is not None and notebook.name != f"{NOTEBOOK}.ipynb":   # a renamed notebook in a folder
+        action += f" from {notebook.name} (the only notebook; saved as {NOTEBOOK}.ipynb)"
     # nbgrader reads the submission time from timestamp.txt (formgrader, late penalties).
     if extra_dir is not None and (extra_dir / "timestamp.txt").is_file():
         return action      # the exchange's own record of when it was submitted

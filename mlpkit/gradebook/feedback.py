@@ -6,11 +6,14 @@ Writes feedback/<student>/mlp_lab/mlp_lab.html with the course's config, whose f
 GenerateFeedback step is mlpkit/preprocessors/scrub_feedback.py (no hidden tests, instructor
 solutions, mark schemes, traceback lines or environment dumps). `nbgrader generate_feedback`
 and the formgrader's "Generate Feedback" button run the very same step, so all three write
-the same file. A course whose config lacks the step is refused.
+the same file. A course whose config lacks the step, or the hook that keeps links out of
+feedback/ (mlpkit/preprocessors/own_files.py), is refused.
 """
 from mlpkit.course import NOTEBOOK, CourseError, run_api
 
 SCRUB_STEP = "mlpkit.preprocessors.scrub_feedback.ScrubFeedback"
+# Keeps links and special files in autograded/ out of feedback/ (mlpkit/preprocessors/own_files.py).
+FILES_HOOK = "mlpkit.preprocessors.own_files.before_feedback"
 
 
 def generate_all(course, students=None):
@@ -42,3 +45,8 @@ def check_scrubbed(course):
         raise CourseError(
             "nbgrader_config.py does not scrub feedback, so it would show hidden tests: its first "
             f"`c.GenerateFeedback.preprocessors` entry must be {SCRUB_STEP!r} (see docs/instructor.md)")
+    hook = course.load_config().GenerateFeedback.get("pre_convert_hook")
+    if hook != FILES_HOOK and getattr(hook, "__module__", "") + "." + getattr(hook, "__name__", "") != FILES_HOOK:
+        raise CourseError(
+            "nbgrader_config.py lets symbolic links in autograded/ reach the feedback: set "
+            f"`c.GenerateFeedback.pre_convert_hook = {FILES_HOOK!r}` (see docs/instructor.md)")

@@ -36,6 +36,7 @@ class StudentResult:
     cached: bool = None     # True: nbgrader's execute step found this exact run in the run cache
     executed: bool = None   # False: no notebook ran this time (the cache hit)
     submission_sha256: str = None
+    graded_file: str = None   # the notebook graded when it was not mlp_lab.ipynb (a renamed one)
     source_sha256: str = None
     timings: dict = field(default_factory=dict)   # seconds per step
     skipped: bool = False   # --changed-only: unchanged since the last grading
@@ -143,12 +144,19 @@ def _short(text, width):
     return (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut).rstrip() + " …"
 
 
+def score_text(res):
+    """Core points out of the core maximum, bonus out of the bonus maximum: "20/22 + 4.5/17 bonus"."""
+    t = totals((gid, s["score"], s["max_score"]) for gid, s in res.scores.items())
+    text = f"{t.core_total:g}/{t.core_max:g}"
+    return text + (f" + {t.bonus_total:g}/{t.bonus_max:g} bonus" if t.bonus_max else "")
+
+
 def summary_table(results):
     """Who scored what, whose notebook failed to run and why."""
     rows = [("student", "score", "status", "why")]
     for student in sorted(results):
         r = results[student]
-        rows.append((student, f"{r.total:g}/{r.max_total:g}", "; ".join(r.status)
+        rows.append((student, score_text(r), "; ".join(r.status)
                      + (" (unchanged)" if r.skipped else ""), why_failed(r)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join(row[i].ljust(widths[i]) for i in range(3)) + "  " + row[3] for row in rows]

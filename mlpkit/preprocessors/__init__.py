@@ -10,6 +10,8 @@ Autograde (`c.Autograde.sanitize_preprocessors` / `autograde_preprocessors`, in 
   its schema checked once per process instead of once per cell.
 - `sandboxed_execute.SandboxedExecute`: nbgrader's execute step, run in the kit's sandbox
   with the course's limits, through the run cache (mlpkit/sandbox/).
+- `flag_for_ta.FlagForTA`: a notebook that failed to execute, timed out or looks tampered
+  with is flagged in the gradebook, its reason in a TA-only cell at its top.
 - `judge_probes.JudgeProbes`: each probed cell's outputs replaced by its judge's verdict
   (mlpkit/judging/).
 - `ta_view.GraftStudentRuns`: the student's own experiment outputs and the mark scheme, for
@@ -21,6 +23,13 @@ GenerateFeedback (`c.GenerateFeedback.preprocessors`):
 - `scrub_feedback.ScrubFeedback`: first step; removes hidden tests, instructor solutions,
   mark schemes, traceback lines and TA-only cells from what students receive.
 - `score_summary.ScoreSummary`: a first cell with the core and bonus points, as grades.csv has them.
+- `score_summary.BonusOutOfItsMaximum`: after GetGrades, the header's core score out of the core
+  maximum and each bonus cell out of its own points.
+- `offline_math.MathJaxBeside`: a copy of MathJax beside each feedback page (math offline).
+
+Autograde and GenerateFeedback (`c.Autograde.pre_convert_hook`, `c.GenerateFeedback.pre_convert_hook`):
+- `own_files.before_autograde` / `before_feedback`: links, special files and files over the size
+  caps moved out of the input folder before nbgrader copies it (mlpkit/staging/beside.py).
 
 Validate (JupyterLab's button, `nbgrader validate`; `use_in_nbgrader()` in nbgrader_config.py):
 - `validate_summary.TaskSummaryValidator`: nbgrader's Validator reporting a per-task summary

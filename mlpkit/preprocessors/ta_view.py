@@ -23,6 +23,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from mlpkit import paths
 from mlpkit.course import Course
 from mlpkit.notebook import grade_id, is_grade as is_graded, is_solution, read as read_notebook, regions
+from mlpkit.staging.beside import find_submission
 
 STUDENT_RUN_LABEL = ("# The student's own run of the cell above: outputs kept from the submitted notebook.\n"
                      "# (The grader reran that cell in grading mode: subset data, one epoch.)")
@@ -71,7 +72,8 @@ class GraftStudentRuns(NbGraderPreprocessor):
         course = Course(paths.course_root(config=self.config))
         schemes = mark_schemes(course.source_notebook())
         try:
-            submitted_nb = read_notebook(course.submission_path(resources["nbgrader"]["student"]))
+            found, _ = find_submission(course.submission_path(resources["nbgrader"]["student"]))
+            submitted_nb = read_notebook(found)   # None (refused or missing) raises: nothing to graft
             theirs = {experiment_key(c): c for c in submitted_nb.cells if experiment_key(c)}
         except Exception:  # missing or unreadable: graded as such elsewhere; nothing to graft
             theirs = {}

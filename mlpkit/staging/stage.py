@@ -1,9 +1,10 @@
 """Stage one submission for grading: normalize it, copy its files, scan its code.
 
 Step 1 of the autograde pipeline (docs/design.md). The repaired notebook (normalize.py)
-and the student's other files go to grading/normalized/<student>/mlp_lab/ (nbgrader's
-submitted_directory while mlpkit grades), and its code is scanned for tampering (scan.py);
-submitted/ is never touched.
+and the student's other files (only their own regular files: mlpkit/staging/beside.py) go to
+grading/normalized/<student>/mlp_lab/ (nbgrader's submitted_directory while mlpkit grades), and
+its code is scanned for tampering (scan.py); submitted/ is never touched. A single notebook
+under another name (`MLP_Lab (1).ipynb`) is graded, and the record names it.
 
     from mlpkit.staging.stage import stage
     folder = stage(course, "alice", course.release_notebook(), result)   # fills result.status/notes/tampering
@@ -14,6 +15,8 @@ import shutil
 
 from mlpkit import notebook
 from mlpkit.course import NOTEBOOK
+from mlpkit.limits import GradingLimits
+from mlpkit.staging import beside
 from mlpkit.staging.normalize import normalize
 from mlpkit.staging.scan import scan_notebook
 from mlpkit.statuses import INVALID_NOTEBOOK
@@ -25,10 +28,12 @@ def stage(course, student, release_nb, res):
     dest = course.staged_dir(student)
     if dest.exists():
         shutil.rmtree(dest)
-    if src_dir.is_dir():
-        shutil.copytree(src_dir, dest, ignore=_ignore_notebooks_and_links)
     dest.mkdir(parents=True, exist_ok=True)
-    norm = normalize(course.submission_path(student), release_nb)
+    if src_dir.is_dir() and not src_dir.is_symlink():
+        kept, refused = beside.sort_folder(src_dir, GradingLimits(config=course.load_config()))
+        beside.copy_kept(src_dir, kept, dest)
+        res.notes += beside.describe(refused)
+    norm = normalize(_submission(course, student, res), release_nb)
     res.status += [f for f in norm.flags if f not in res.status]
     res.notes += norm.notes
     notebook.write(norm.nb, dest / f"{NOTEBOOK}.ipynb")
@@ -39,10 +44,14 @@ def stage(course, student, release_nb, res):
     return dest
 
 
-def _ignore_notebooks_and_links(folder, names):
-    # A symlink in a submission could pull any file of the grader's machine into grading.
-    return {n for n in names if n.endswith(".ipynb") or n == ".ipynb_checkpoints"
-            or os.path.islink(os.path.join(folder, n))}
+def _submission(course, student, res):
+    """The notebook to grade (beside.find_submission); a path that does not exist when none."""
+    expected = course.submission_path(student)
+    found, notes = beside.find_submission(expected)
+    res.notes += notes
+    if found is not None and found != expected:
+        res.graded_file = found.name
+    return found or expected.parent / "refused-or-missing.ipynb"   # never exists: graded as missing
 
 
 def scan_findings(nb):
