@@ -7,6 +7,7 @@ A *variant* is one small file in `tests/variants/`, named by the behaviour it sh
     CELL = "task0_stable_softmax_solution"      # the solution cell it replaces
     FAILS = ["task0_softmax_no_overflow"]       # grade cells it must fail ([] if correct)
     KNOCK_ON = ["task1_feedforward_probabilities"]  # may fail too (later tasks build on it)
+    CAUSE = "The softmax subtracts the maximum of the whole array, not each row's."  # for students
     SOURCE = '''def stable_softmax(x, axis=-1): ...'''
 
 A variant may replace several cells with `CELLS = {grade_id: source}` instead. A variant that
@@ -53,6 +54,7 @@ class Variant:
     path: Path
     pending: str = ""  # a known weakness of the notebook's tests, fix proposed: expected to break
     message: str = ""  # a regex the judge's message of a FAILS cell must match ("" = no check)
+    cause: str = ""    # a mutant's misconception in plain words, for students (judges/<a>_causes.json)
 
 
 def load_variant(path) -> Variant:
@@ -72,6 +74,9 @@ def load_variant(path) -> Variant:
         raise ValueError(f"{where} a mutant must name the grade cells it FAILS")
     if kind == "correct" and (fails or knock_on):
         raise ValueError(f"{where} a correct variant must have FAILS = KNOCK_ON = []")
+    cause = str(ns.get("CAUSE", "")).strip()
+    if kind == "mutant" and not cause:
+        raise ValueError(f"{where} a mutant must say its misconception in CAUSE (one line, no code)")
     if set(fails) & set(knock_on):
         raise ValueError(f"{where} a cell is in both FAILS and KNOCK_ON")
     doc = (ns.get("__doc__") or "").strip()
@@ -79,7 +84,7 @@ def load_variant(path) -> Variant:
         raise ValueError(f"{where} the docstring must say what the variant does")
     cells = {gid: src.strip("\n") + "\n" for gid, src in cells.items()}
     return Variant(name, kind, doc, cells, fails, knock_on, path, str(ns.get("PENDING", "")),
-                   str(ns.get("MESSAGE", "")))
+                   str(ns.get("MESSAGE", "")), cause)
 
 
 def load_variants(course, names=None) -> list:
