@@ -17,9 +17,10 @@ records its output. Developer tooling, run from the repository root.
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
-from devtools.variants import load_variants
+from devtools.variants import grade_variants, load_variants, verdict
 from mlpkit.judging.causes import catalogue_path, diagnose, part_of
 from mlpkit.notebook import task_of
 
@@ -74,6 +75,29 @@ def summary(rows):
             "precision": len(right) / len(given) if given else 1.0, "recall": len(right) / n if n else 0.0,
             "held_out_given_a_cause": len(held), "held_out_abstained": n - len(held),
             "held_out_right_task": sum(r["held_out_task_right"] for r in held)}
+
+
+def recheck_catalogue(course=REPO, jobs=None, sandbox="auto"):
+    """(ok, report): grade every mutant of `course` in a throw-away course (nothing of `course` is
+    written) and check each still loses exactly its points (devtools.variants.verdict) and is
+    diagnosed with its own cause. `mlpkit autograde --dry-run --catalogue` prints the report."""
+    mutants = [v for v in load_variants(course) if v.kind == "mutant" and not v.pending]
+    with tempfile.TemporaryDirectory(prefix="mlpkit-catalogue-") as tmp:
+        graded = grade_variants(course, mutants, Path(tmp) / "course", references=True)
+    lines, ok = [], True
+    for v in mutants:
+        right, failed, message = verdict(v, graded[v.name]["scores"])
+        named = _names(graded[v.name]["likely_causes"])
+        cause = "own cause" if v.name in named else f"cause: {', '.join(sorted(named)) or 'none'}"
+        ok &= right
+        lines.append(f"{v.name}: {'ok' if right else 'WRONG: ' + message} ({cause})")
+    for student in ("full_solution", "untouched_release"):
+        causes = graded[student]["likely_causes"]
+        ok &= not causes
+        lines.append(f"{student}: {'no cause' if not causes else 'WRONG: ' + str(causes)}")
+    lines.append(f"{sum(line.split(': ')[1].startswith('ok') for line in lines[:len(mutants)])}/{len(mutants)} "
+                 "mutants lose exactly their points; nothing of the course was written")
+    return ok, "\n".join(lines)
 
 
 def main(argv=None) -> int:

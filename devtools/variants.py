@@ -34,6 +34,7 @@ from pathlib import Path
 from nbclient import NotebookClient
 
 from mlpkit import notebook
+from mlpkit.judging.causes import failures
 from mlpkit.judging.verdicts import judge_notebook, load_judges
 from mlpkit.judging.reference import reference_observations
 from mlpkit.pipeline.grade import grade_all
@@ -171,7 +172,8 @@ def grade_submissions(grading_course, students) -> dict:
     """Autograde `students` (already under submitted/) with the kit's parallel, sandboxed grader.
 
     Returns student -> {"scores": {grade_id: (score, max_score)} of the autograded cells, or
-    None if no grade was recorded; "status": the kit's status flags}.
+    None if no grade was recorded; "status": the kit's status flags; "likely_causes": as in
+    grading/<student>.json; "failures": {grade_id: the judge's message} of the failed cells}.
     """
     autograded = set(autograded_ids(grading_course.source_notebook()))
     results = grade_all(grading_course, students=list(students), progress=False)
@@ -180,8 +182,16 @@ def grade_submissions(grading_course, students) -> dict:
         res = results.get(student)
         scores = {gid: (s["score"], s["max_score"]) for gid, s in (res.scores if res else {}).items()
                   if gid in autograded}
-        out[student] = {"scores": scores or None, "status": list(res.status) if res else ["missing"]}
+        out[student] = {"scores": scores or None, "status": list(res.status) if res else ["missing"],
+                        "likely_causes": list(res.likely_causes) if res else [],
+                        "failures": _failures(grading_course, student)}
     return out
+
+
+def _failures(grading_course, student):
+    """{grade_id: the judge's message} of the cells the student's autograded notebook fails."""
+    path = grading_course.autograded_path(student)
+    return failures(notebook.read(path)) if path.is_file() else {}
 
 
 def grade_variants(course, variants, workdir, *, extra=None, references=False) -> dict:
