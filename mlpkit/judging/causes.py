@@ -33,7 +33,8 @@ from mlpkit.notebook import grade_id, is_autograded_test, task_of
 from mlpkit.sandbox.inside.protocol import NOT_ATTEMPTED
 
 MAX_ALTERNATIVES = 3     # more candidates than this: no cause at all
-NOT_A_MISCONCEPTION = (MISSING, NOT_ATTEMPTED, "NotImplementedError")
+# (MISSING up to its colon: the judge may append a likely cause of its own after it)
+NOT_A_MISCONCEPTION = (MISSING.split(":")[0], NOT_ATTEMPTED, "NotImplementedError")
 
 
 def catalogue_path(course_root, assignment):
