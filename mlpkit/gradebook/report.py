@@ -29,7 +29,8 @@ text-align:left;vertical-align:top}th{background:#f0f0f0}img{max-width:100%}.not
 def png(fig):
     """The figure as an embeddable data URI (and closed)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    # metadata off: matplotlib would otherwise write its web address into every PNG
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
