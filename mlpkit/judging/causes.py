@@ -14,7 +14,7 @@ the judges. Matching is strict, because a wrong "likely cause" misleads more tha
   task3_dropout, task3_augment, task4): the student's failed cells in those parts must include
   every cell of FAILS and nothing outside FAILS + KNOCK_ON (other parts may fail for other bugs);
 - where several entries fit, the judge's message decides: entries whose MESSAGE matches the
-  message of their first FAILS cell win; if none matches, only entries without a MESSAGE stay
+  message of one of their FAILS cells win; if none matches, only entries without a MESSAGE stay
   (one whose message is contradicted is ruled out);
 - still two or three: one cause "one of: A; B" naming them all (never a pick between them);
   more than three: none (too vague to point at a mistake);
@@ -80,7 +80,8 @@ def _fits(entry, failed):
 
 def _told_apart(candidates, failed):
     """The candidates the judge's messages leave (see the module docstring)."""
-    said = [e for e in candidates if e["message"] and re.search(e["message"], failed[e["fails"][0]])]
+    said = [e for e in candidates
+            if e["message"] and any(re.search(e["message"], failed.get(g, "")) for g in e["fails"])]
     return said or [e for e in candidates if not e["message"]]
 
 
