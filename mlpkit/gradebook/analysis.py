@@ -28,7 +28,7 @@ from mlpkit import statuses
 from mlpkit.course import NOTEBOOK
 from mlpkit.gradebook import results
 from mlpkit.gradebook.scores import collect_scores, columns
-from mlpkit.notebook import task_of
+from mlpkit.notebook import autograded_ids, task_of
 
 FLAGS = (statuses.FAILED_TO_EXECUTE, statuses.TAMPERING_SUSPECTED)
 
@@ -45,8 +45,8 @@ def class_tables(course):
 
 def cell_scores(course):
     """(DataFrame student x autograded cell of points, with `max` in .attrs; {student: minutes late})."""
-    _, _, column_of, maxima = columns(course)
-    autograded = [g for g, col in column_of.items() if not col.endswith("_reflection") and col.startswith("task")]
+    _, _, _, maxima = columns(course)
+    autograded = autograded_ids(course.source_notebook())
     rows, late = {}, {}
     with course.gradebook() as gb:
         for student in sorted(s.id for s in gb.students):

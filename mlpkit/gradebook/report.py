@@ -42,7 +42,7 @@ def score_figure(students):
     for ax, (col, top) in zip(axes, [("core_total", "core_max"), ("bonus_total", "bonus_max")]):
         ax.hist(students[col], bins=min(20, max(5, len(students) // 3)), color="#4c72b0")
         ax.set(title=f"{col.split('_')[0]} points (of {students[top].max():g})", xlabel="points", ylabel="students")
-    axes[2].boxplot([students[t] for t in tasks], labels=tasks)
+    axes[2].boxplot([students[t] for t in tasks], tick_labels=tasks)
     axes[2].set(title="points per task (bonus: task3)", ylabel="points")
     return png(fig)
 
