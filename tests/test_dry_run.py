@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from mlpkit import notebook
 from mlpkit.cli import main
 from mlpkit.course import Course
 from mlpkit.gradebook.feedback import generate_all
@@ -64,6 +65,8 @@ def test_example_class_likely_causes_land_in_grading_json_and_the_feedback(examp
         assert cause["matches"] == "mutant_" + student.split("_", 1)[1].replace("softmax_overflow", "softmax_no_shift")
         html = course.feedback_path(student).read_text()
         assert "Likely causes" in html and cause["cause"].split(",")[0] in html
+        ta_view = notebook.read(course.autograded_path(student)).cells[0]   # what the formgrader shows
+        assert ta_view.metadata["mlpkit"]["likely_causes"] and cause["cause"] in ta_view.source
     assert "Likely causes" not in course.feedback_path("full_solution").read_text()
 
 
