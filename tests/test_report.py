@@ -48,7 +48,8 @@ def test_report_is_self_contained_with_embedded_figures(report):
 def test_report_tables_cover_the_class(report, graded_class):
     course, results = graded_class
     tables = pd.read_csv(report[1])
-    assert set(tables["table"]) == {"students", "items", "causes", "flagged", "timing"}
+    # (the toy course has no catalogue of causes: that table is empty, and an empty table has no rows)
+    assert set(tables["table"]) == {"students", "items", "flagged", "timing"}
     students = tables[tables["table"] == "students"]
     assert set(students["student"]) >= set(results)
     items = tables[tables["table"] == "items"]
