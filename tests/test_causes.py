@@ -123,6 +123,37 @@ def test_nothing_failed_nothing_said():
     assert diagnose({}, CATALOGUE) == []
 
 
+def _judged(*cells):
+    """A judged notebook: (grade_id or None, kind, ename) per code cell; kind solution|test|given."""
+    import nbformat.v4 as v4
+    nb = v4.new_notebook()
+    for gid, kind, ename in cells:
+        meta = {"nbgrader": {"grade_id": gid, "grade": kind == "test", "solution": kind == "solution",
+                             "locked": kind != "solution", "points": 1, "schema_version": 3}} if gid else {}
+        cell = v4.new_code_cell("", metadata=meta)
+        if ename:
+            cell.outputs = [v4.new_output("error", ename=ename, evalue="defaults differ", traceback=[])]
+        nb.cells.append(cell)
+    return nb
+
+
+def test_failures_after_a_dead_kernel_or_a_broken_solution_cell_are_not_diagnosed():
+    """Check that a kernel death or a solution cell that raised makes the later failures NOT_RUN, and
+    that such failures get no cause even where their cells fit an entry."""
+    from mlpkit.judging.causes import NOT_RUN, failures
+    ran = _judged(("task2_l2_momentum_solution", "solution", None), ("task2_p", "test", "TestFailed"))
+    assert failures(ran) == {"task2_p": "TestFailed: defaults differ"} and diagnose(failures(ran), [D])
+    died = _judged(("task1_softmax_network_solution", "solution", None), (None, "given", "DeadKernelError"),
+                   ("task2_l2_momentum_solution", "solution", None), ("task2_p", "test", "TestFailed"))
+    raised = _judged(("task2_l2_momentum_solution", "solution", "SyntaxError"), ("task2_p", "test", "NameError"))
+    for nb in (died, raised):
+        assert failures(nb)["task2_p"].startswith(NOT_RUN)
+        assert diagnose(failures(nb), [D]) == []
+    other_part = _judged(("task1_softmax_network_solution", "solution", "SyntaxError"),
+                         ("task2_p", "test", "TestFailed"))
+    assert diagnose(failures(other_part), [D]), "a broken Task 1 cell must not hide a Task 2 cause"
+
+
 # ------------------------------------------------------------ class tables
 
 def test_item_analysis_discrimination_and_pass_rate_on_a_planted_class():

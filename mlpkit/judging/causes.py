@@ -18,8 +18,9 @@ the judges. Matching is strict, because a wrong "likely cause" misleads more tha
   (one whose message is contradicted is ruled out);
 - still two or three: one cause "one of: A; B" naming them all (never a pick between them);
   more than three: none (too vague to point at a mistake);
-- a part with a cell that did not run (no observations), was not attempted or still raises
-  NotImplementedError gets no cause: its failures say nothing about a misconception.
+- a part with a cell that did not run (no observations, or after a cell that timed out or killed
+  the kernel), was not attempted, still raises NotImplementedError, or whose solution cell itself
+  raised gets no cause: its failures say nothing about a misconception.
 
 mlpkit/preprocessors/likely_causes.py runs this in nbgrader's Autograde step; the result lands
 in the autograded notebook (feedback, TA view) and in grading/<student>.json.
@@ -29,12 +30,16 @@ import re
 from pathlib import Path
 
 from mlpkit.judging.observations import MISSING
-from mlpkit.notebook import grade_id, is_autograded_test, task_of
+from mlpkit.notebook import grade_id, is_autograded_test, is_solution, task_of
 from mlpkit.sandbox.inside.protocol import NOT_ATTEMPTED
 
 MAX_ALTERNATIVES = 3     # more candidates than this: no cause at all
+NOT_RUN = "[not run normally]"
+# The errors the sandbox's runner writes into a cell that timed out, killed its kernel or hit a
+# limit (mlpkit/sandbox/inside/execution.py): the cells after it ran in a restarted kernel.
+INTERRUPTED = ("DeadKernelError", "CellTimeoutError", "ProcessLimitError")
 # (MISSING up to its colon: the judge may append a likely cause of its own after it)
-NOT_A_MISCONCEPTION = (MISSING.split(":")[0], NOT_ATTEMPTED, "NotImplementedError")
+NOT_A_MISCONCEPTION = (MISSING.split(":")[0], NOT_ATTEMPTED, "NotImplementedError", NOT_RUN)
 
 
 def catalogue_path(course_root, assignment):
@@ -59,14 +64,24 @@ def part_of(gid):
 
 def failures(nb):
     """{grade_id: message} of the autograded test cells a judged notebook fails (an error output,
-    which is what nbgrader scores 0)."""
-    out = {}
+    which is what nbgrader scores 0). A failure that says nothing about the student's idea is
+    marked NOT_RUN: every test after a cell that timed out or killed its kernel, and every test
+    of a part whose solution cell itself raised (its class or function was never defined)."""
+    out, broken_parts, interrupted = {}, set(), False
     for cell in nb.cells:
-        if cell.cell_type != "code" or not is_autograded_test(cell):
+        if cell.cell_type != "code":
             continue
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if errors:
-            out[grade_id(cell)] = "\n".join(f"{o.get('ename', '')}: {o.get('evalue', '')}" for o in errors)
+        if is_autograded_test(cell):
+            if errors:
+                message = "\n".join(f"{o.get('ename', '')}: {o.get('evalue', '')}" for o in errors)
+                unexplained = interrupted or part_of(grade_id(cell)) in broken_parts
+                out[grade_id(cell)] = f"{NOT_RUN} {message}" if unexplained else message
+            continue
+        if any(o.get("ename") in INTERRUPTED for o in errors):
+            interrupted = True
+        elif errors and is_solution(cell) and grade_id(cell):
+            broken_parts.add(part_of(grade_id(cell)))
     return out
 
 
