@@ -12,8 +12,9 @@ nbgrader's lateness of each submission, and grading/<student>.json for the likel
 - `students`: the grade table plus `late_minutes`;
 - `items`: per autograded cell: task, points, `pass_rate` (share of graded students with full
   points: the item's difficulty) and `discrimination`, the point-biserial correlation between
-  passing the cell and the student's total over the *other* autograded cells (the corrected
-  item-total correlation: near 0 or below, the cell does not separate strong from weak students);
+  passing the cell and the student's total over the *other* autograded cells of its kind, core or
+  bonus (the corrected item-total correlation: near 0 or below, the cell does not separate strong
+  from weak students);
   empty when every student passed or every student failed (no variance, nothing to separate);
 - `causes`: per likely cause, its task, how many students it was matched for and who;
 - `flagged`: students who failed to execute, are suspected of tampering, or handed in late;
@@ -28,7 +29,7 @@ from mlpkit import statuses
 from mlpkit.course import NOTEBOOK
 from mlpkit.gradebook import results
 from mlpkit.gradebook.scores import collect_scores, columns
-from mlpkit.notebook import autograded_ids, task_of
+from mlpkit.notebook import autograded_ids, is_bonus, task_of
 
 FLAGS = (statuses.FAILED_TO_EXECUTE, statuses.TAMPERING_SUSPECTED)
 
@@ -68,7 +69,9 @@ def item_analysis(cells):
     rows = []
     for gid in cells.columns:
         passed = (cells[gid] >= maxima[gid]).astype(float) if len(cells) else pd.Series(dtype=float)
-        rest = cells.drop(columns=gid).sum(axis=1)
+        # The rest score counts the other cells of the same kind: the bonus is optional, so whether a
+        # student tried Task 3 must not decide who is "strong" on a core cell (nor the reverse).
+        rest = cells[[g for g in cells.columns if g != gid and is_bonus(g) == is_bonus(gid)]].sum(axis=1)
         usable = len(cells) > 2 and passed.std() > 0 and rest.std() > 0
         rows.append({"cell": gid, "task": task_of(gid), "points": maxima[gid],
                      "pass_rate": round(passed.mean(), 3) if len(cells) else np.nan,

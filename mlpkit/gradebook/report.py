@@ -98,7 +98,7 @@ def render(course, tables):
         html_table(students[["core_total", "bonus_total", "total"]].describe().round(2).reset_index()),
         "<h2>Item analysis</h2><p class=note>Pass rate: share of students with the cell's full points. "
         "Discrimination: point-biserial correlation of passing the cell with the points of the other "
-        "autograded cells; below 0.2 the cell hardly separates strong from weak students, "
+        "autograded cells of its kind (core, or the Task 3 bonus); below 0.2 the cell hardly separates strong from weak students, "
         "'-' when everyone passed or everyone failed.</p>",
         f"<img alt='item analysis' src='{item_figure(items)}'>", html_table(items),
         "<h2>Likely causes</h2><p class=note>Failed checks matched against the catalogue of known bugs "
