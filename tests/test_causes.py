@@ -93,6 +93,14 @@ def test_a_contradicted_message_leaves_only_entries_without_one():
     assert diagnose(failed, [A, B]) == []
 
 
+def test_the_first_cells_message_outweighs_a_later_cell_that_lists_several_explanations():
+    kept = entry("mutant_kept", ["task2_trajectory", "task2_buffer"], message="not kept")
+    decay = entry("mutant_decay", ["task2_trajectory", "task2_buffer"], message="enter the velocity")
+    failed = {"task2_trajectory": "the velocity is not kept",
+              "task2_buffer": "the numbers fit any of: it must enter the velocity; it is not kept"}
+    assert [c["matches"] for c in diagnose(failed, [kept, decay])] == ["mutant_kept"]
+
+
 def test_two_entries_that_cannot_be_told_apart_give_one_of_both_never_a_pick():
     (cause,) = diagnose({"task3_adamw_t": "drew its randomness from rng"}, [E, F])
     assert cause["matches"] == "mutant_e, mutant_f" and cause["cause"].startswith("one of: ")

@@ -14,8 +14,9 @@ the judges. Matching is strict, because a wrong "likely cause" misleads more tha
   task3_dropout, task3_augment, task4): the student's failed cells in those parts must include
   every cell of FAILS and nothing outside FAILS + KNOCK_ON (other parts may fail for other bugs);
 - where several entries fit, the judge's message decides: entries whose MESSAGE matches the
-  message of one of their FAILS cells win; if none matches, only entries without a MESSAGE stay
-  (one whose message is contradicted is ruled out);
+  message of their first FAILS cell win, else those whose MESSAGE matches another FAILS cell's;
+  if none matches, only entries without a MESSAGE stay (one whose message is contradicted is
+  ruled out);
 - still two or three: one cause "one of: A; B" naming them all (never a pick between them);
   more than three: none (too vague to point at a mistake);
 - a part with a cell that did not run (no observations, or after a cell that timed out or killed
@@ -95,9 +96,13 @@ def _fits(entry, failed):
 
 def _told_apart(candidates, failed):
     """The candidates the judge's messages leave (see the module docstring)."""
-    said = [e for e in candidates
-            if e["message"] and any(re.search(e["message"], failed.get(g, "")) for g in e["fails"])]
-    return said or [e for e in candidates if not e["message"]]
+    def says(entry, cells):
+        return entry["message"] and any(re.search(entry["message"], failed.get(g, "")) for g in cells)
+    # The variants put the cell whose message names the bug first; a later cell's message may list
+    # several explanations that fit its numbers ("the numbers fit any of: ..."), so it counts less.
+    first = [e for e in candidates if says(e, e["fails"][:1])]
+    anywhere = [e for e in candidates if says(e, e["fails"])]
+    return first or anywhere or [e for e in candidates if not e["message"]]
 
 
 def _unexplained_parts(failed):
