@@ -50,5 +50,5 @@ release autograde feedback grades: setup
 
 # Also this course's folder of the kit's cache ($MLPKIT_CACHE, mlpkit/paths.py): its cached runs.
 clean:
-	rm -rf autograded feedback grading gradebook.db grades.csv .mlpkit.lock exchange artifacts
+	rm -rf autograded feedback grading gradebook.db grades.csv reports .mlpkit.lock exchange artifacts
 	-@[ -x $(PY) ] && $(PY) -c 'import shutil; from mlpkit.paths import course_cache_dir; shutil.rmtree(course_cache_dir("."), ignore_errors=True)' 

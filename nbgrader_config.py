@@ -39,6 +39,10 @@ c.Autograde.autograde_preprocessors = [
     "mlpkit.preprocessors.flag_for_ta.FlagForTA",
     # Hidden tests are judged here, outside the kernel: probed cells get the judge's verdict.
     "mlpkit.preprocessors.judge_probes.JudgeProbes",
+    # The failed checks matched against the catalogue of known bugs (judges/mlp_lab_causes.json):
+    # a "Likely causes" cell for the TA and the feedback, and grading/<student>.json's likely_causes
+    # (mlpkit/preprocessors/likely_causes.py).
+    "mlpkit.preprocessors.likely_causes.LikelyCauses",
     # The TA's view in the formgrader: the student's own experiment outputs (grading mode reruns
     # them on a tiny budget) and the mark scheme beside each reflection, TA-only
     # (mlpkit/preprocessors/ta_view.py; ScrubFeedback removes TA-only cells).

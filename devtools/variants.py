@@ -7,6 +7,7 @@ A *variant* is one small file in `tests/variants/`, named by the behaviour it sh
     CELL = "task0_stable_softmax_solution"      # the solution cell it replaces
     FAILS = ["task0_softmax_no_overflow"]       # grade cells it must fail ([] if correct)
     KNOCK_ON = ["task1_feedforward_probabilities"]  # may fail too (later tasks build on it)
+    CAUSE = "The softmax subtracts the maximum of the whole array, not each row's."  # for students
     SOURCE = '''def stable_softmax(x, axis=-1): ...'''
 
 A variant may replace several cells with `CELLS = {grade_id: source}` instead. A variant that
@@ -33,6 +34,7 @@ from pathlib import Path
 from nbclient import NotebookClient
 
 from mlpkit import notebook
+from mlpkit.judging.causes import failures
 from mlpkit.judging.verdicts import judge_notebook, load_judges
 from mlpkit.judging.reference import reference_observations
 from mlpkit.pipeline.grade import grade_all
@@ -53,6 +55,7 @@ class Variant:
     path: Path
     pending: str = ""  # a known weakness of the notebook's tests, fix proposed: expected to break
     message: str = ""  # a regex the judge's message of a FAILS cell must match ("" = no check)
+    cause: str = ""    # a mutant's misconception in plain words, for students (judges/<a>_causes.json)
 
 
 def load_variant(path) -> Variant:
@@ -72,6 +75,9 @@ def load_variant(path) -> Variant:
         raise ValueError(f"{where} a mutant must name the grade cells it FAILS")
     if kind == "correct" and (fails or knock_on):
         raise ValueError(f"{where} a correct variant must have FAILS = KNOCK_ON = []")
+    cause = str(ns.get("CAUSE", "")).strip()
+    if kind == "mutant" and not cause:
+        raise ValueError(f"{where} a mutant must say its misconception in CAUSE (one line, no code)")
     if set(fails) & set(knock_on):
         raise ValueError(f"{where} a cell is in both FAILS and KNOCK_ON")
     doc = (ns.get("__doc__") or "").strip()
@@ -79,7 +85,7 @@ def load_variant(path) -> Variant:
         raise ValueError(f"{where} the docstring must say what the variant does")
     cells = {gid: src.strip("\n") + "\n" for gid, src in cells.items()}
     return Variant(name, kind, doc, cells, fails, knock_on, path, str(ns.get("PENDING", "")),
-                   str(ns.get("MESSAGE", "")))
+                   str(ns.get("MESSAGE", "")), cause)
 
 
 def load_variants(course, names=None) -> list:
@@ -166,7 +172,8 @@ def grade_submissions(grading_course, students) -> dict:
     """Autograde `students` (already under submitted/) with the kit's parallel, sandboxed grader.
 
     Returns student -> {"scores": {grade_id: (score, max_score)} of the autograded cells, or
-    None if no grade was recorded; "status": the kit's status flags}.
+    None if no grade was recorded; "status": the kit's status flags; "likely_causes": as in
+    grading/<student>.json; "failures": {grade_id: the judge's message} of the failed cells}.
     """
     autograded = set(autograded_ids(grading_course.source_notebook()))
     results = grade_all(grading_course, students=list(students), progress=False)
@@ -175,8 +182,16 @@ def grade_submissions(grading_course, students) -> dict:
         res = results.get(student)
         scores = {gid: (s["score"], s["max_score"]) for gid, s in (res.scores if res else {}).items()
                   if gid in autograded}
-        out[student] = {"scores": scores or None, "status": list(res.status) if res else ["missing"]}
+        out[student] = {"scores": scores or None, "status": list(res.status) if res else ["missing"],
+                        "likely_causes": list(res.likely_causes) if res else [],
+                        "failures": _failures(grading_course, student)}
     return out
+
+
+def _failures(grading_course, student):
+    """{grade_id: the judge's message} of the cells the student's autograded notebook fails."""
+    path = grading_course.autograded_path(student)
+    return failures(notebook.read(path)) if path.is_file() else {}
 
 
 def grade_variants(course, variants, workdir, *, extra=None, references=False) -> dict:

@@ -21,6 +21,7 @@ COMMANDS = {
     "autograde": "grade submissions (sandboxed, in parallel) into the gradebook",
     "feedback": "write per-student HTML feedback without hidden tests",
     "grades": "export a CSV with per-task columns, totals and status",
+    "report": "write the class report: score distributions, item analysis, likely causes (HTML + CSV)",
     "check": "run the visible tests of one notebook (for students and TAs)",
     "demo": "release, autograde the example submissions and print the grade table",
 }

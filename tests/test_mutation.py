@@ -285,6 +285,52 @@ def test_buggy_example_loses_points_in_its_own_cells(graded, student):
     assert ok, f"{student}: {message}"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("student", [s for s in EXAMPLES if s.startswith("bug_")])
+def test_buggy_example_gets_a_likely_cause_in_a_task_it_lost_points_in(graded, student):
+    """Check that each bug_* example's grading names a likely cause for a task it lost points in."""
+    key = f"example_{student}"
+    if key not in graded:
+        pytest.skip("submitted/ has no examples yet (python -m devtools.examples --update)")
+    result = graded[key]
+    lost = {_task_of(gid) for gid, (score, max_score) in result["scores"].items() if score < max_score}
+    named = [c for c in result["likely_causes"] if c["task"] in lost]
+    assert named, f"{student}: likely causes {result['likely_causes']}, lost points in {sorted(lost)}"
+    assert EXAMPLES[student][1] in {m.strip() for c in named for m in c["matches"].split(",")}
+
+
+CAUSELESS = (["full_solution", "source_notebook_as_submitted", "example_full_solution"]
+             + [v.name for v in CORRECT] + [v.name for v in GENERATED])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", CAUSELESS)
+def test_correct_work_gets_no_likely_cause(graded, student):
+    """Check that the full solution and every correct variant, hand-written or generated, get no cause."""
+    if student not in graded:
+        pytest.skip(f"{student} was not graded (no examples yet)")
+    assert graded[student]["likely_causes"] == [], graded[student]["likely_causes"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", ["untouched_release", "task3_as_released", "example_crash_kernel_dies"])
+def test_unwritten_or_unfinished_work_gets_no_likely_cause(graded, student):
+    """Check that a part left as released, or a notebook that died, is not diagnosed as a bug."""
+    if student not in graded:
+        pytest.skip(f"{student} was not graded (no examples yet)")
+    assert graded[student]["likely_causes"] == [], graded[student]["likely_causes"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", [_param(v) for v in MUTANTS])
+def test_mutant_is_diagnosed_with_its_own_cause(graded, variant):
+    """Check that each mutant's graded failures match its own catalogue entry (alone, or as "one of"
+    with the entries it cannot be told apart from): the catalogue agrees with the judges."""
+    causes = graded[variant.name]["likely_causes"]
+    named = {m.strip() for c in causes for m in c["matches"].split(",")}
+    assert variant.name in named, f"{variant.name}: {causes}; failures {graded[variant.name]['failures']}"
+
+
 def _cells_of_task(graded, *prefixes):
     return [gid for gid in graded["_autograded"] if gid.startswith(prefixes)]
 

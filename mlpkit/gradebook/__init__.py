@@ -9,5 +9,6 @@ Step 4 of a submission's path (docs/design.md), and what the instructor reads af
 - `results.py`: the per-student result, grading/<student>.json, its statuses and the summary table;
 - `scores.py`: the grade table (grades.csv), from the gradebook and the stored statuses;
 - `feedback.py`: feedback files through nbgrader's generate_feedback, scrubbed first;
-- `roster.py`: students' names in the gradebook.
+- `roster.py`: students' names in the gradebook;
+- `analysis.py` and `report.py`: the class report of `mlpkit report` (tables, figures, HTML, CSV).
 """

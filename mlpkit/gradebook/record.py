@@ -19,7 +19,9 @@ from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
+from mlpkit import notebook
 from mlpkit.course import NOTEBOOK, STAGED, run_api
+from mlpkit.judging.causes import recorded_causes
 from mlpkit.gradebook.totals import bonus_points
 from mlpkit.releasing.generate import generate
 
@@ -87,6 +89,15 @@ def record(course, api, res):
         raise RuntimeError(f"nbgrader autograde failed:\n{log}\n{out.get('error') or ''}")
     _merge_execute_report(res, report_dir)
     res.scores = read_scores(course, res.student)
+    res.likely_causes = read_likely_causes(course, res.student)
+
+
+def read_likely_causes(course, student):
+    """What the LikelyCauses step stored in the autograded notebook ([] if none or unreadable)."""
+    try:
+        return recorded_causes(notebook.read(course.autograded_path(student)))
+    except (OSError, ValueError):
+        return []
 
 
 def _merge_execute_report(res, report_dir):

@@ -40,6 +40,7 @@ class StudentResult:
     source_sha256: str = None
     timings: dict = field(default_factory=dict)   # seconds per step
     skipped: bool = False   # --changed-only: unchanged since the last grading
+    likely_causes: list = field(default_factory=list)   # [{task, cause, matches}]: mlpkit/judging/causes.py
 
     def to_json(self):
         return asdict(self)

@@ -1,6 +1,7 @@
 """Mutant: Adagrad accumulates |g| instead of g^2."""
 CELL = "task3_adagrad_solution"
 FAILS = ["task3_adagrad_trajectory", "task3_adagrad_eps"]
+CAUSE = "Adagrad's accumulator should add up the squared gradients, not their absolute values."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = r'\|g\|'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: Adagrad overwrites G with the current g^2 instead of accumulating it (G += g^2)."""
 CELL = "task3_adagrad_solution"
 FAILS = ["task3_adagrad_trajectory", "task3_adagrad_eps"]
+CAUSE = "Adagrad's accumulator should keep a running sum of squared gradients over all steps, not hold only the current step's."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'must accumulate'
 SOURCE = '''

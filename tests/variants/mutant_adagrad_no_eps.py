@@ -1,6 +1,7 @@
 """Mutant: Adagrad without eps, so a parameter whose gradient has always been 0 gets 0/0 = NaN."""
 CELL = "task3_adagrad_solution"
 FAILS = ["task3_adagrad_trajectory", "task3_adagrad_eps"]
+CAUSE = "The small eps in Adagrad's denominator is missing, so a parameter whose gradient has always been zero divides zero by zero."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'eps is not used'
 SOURCE = '''

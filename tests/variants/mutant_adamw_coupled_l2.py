@@ -1,6 +1,7 @@
 """Mutant: Adam with L2 added to the gradient (g + lambda theta), not AdamW's decoupled decay theta(1 - lr lambda)."""
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory", "task3_adamw_decoupled_weight_decay"]
+CAUSE = "This is Adam with L2 added to the gradient; AdamW's weight decay shrinks the weights directly, apart from the gradient."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'added to the gradient'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: AdamW shrinks the parameters by (1 - lr * weight_decay) after the Adam step, not before it."""
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory"]
+CAUSE = "AdamW's weight decay should shrink the weights before the Adam step, not after it."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'decayed after the Adam step'
 SOURCE = '''

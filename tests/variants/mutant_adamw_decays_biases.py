@@ -1,6 +1,7 @@
 """Mutant: AdamW decays the biases as well as the weights."""
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory", "task3_adamw_decoupled_weight_decay"]
+CAUSE = "AdamW's weight decay should apply to the weights only, not to the biases."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'biases are decayed'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: AdamW defaults to betas=(0.9, 0.99), not torch's (0.9, 0.999)."""
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_default_hyperparameters"]
+CAUSE = "The default betas differ from the ones the notebook states (PyTorch's)."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'defaults'
 SOURCE = '''

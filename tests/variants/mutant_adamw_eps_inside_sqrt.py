@@ -1,6 +1,7 @@
 """Mutant: AdamW divides by sqrt(v_hat + eps), not torch's sqrt(v_hat) + eps; steps shrink for small gradients."""
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory"]
+CAUSE = 'eps belongs outside the square root of the second moment, added after taking the root.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'eps is inside the square root'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: AdamW without bias correction (uses m and v directly, not m / (1 - beta1^t) and v / (1 - beta2^t))."""
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory", "task3_adamw_bias_correction"]
+CAUSE = 'The first and second moments are used without bias correction.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'not bias-corrected'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: AdamW never increments its step count, so the bias correction always uses t = 1."""
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory", "task3_adamw_bias_correction"]
+CAUSE = 'The step count used by the bias correction never grows.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 't does not grow'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: AdamW increments its step count t inside the loop over parameter arrays, so t grows by the number of arrays each step."""
 CELL = "task3_adamw_solution"
 FAILS = ["task3_adamw_trajectory", "task3_adamw_bias_correction"]
+CAUSE = 'The step count grows once per parameter array rather than once per training step.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'once per parameter array'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: augment draws its shifts from np.random, not from rng, so it is not reproducible."""
 CELL = "task3_augment_solution"
 FAILS = ["task3_augment_reproducible"]
+CAUSE = "augment draws its randomness from numpy's global generator instead of the rng it is given, so it is not reproducible."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'randomness from rng'
 SOURCE = '''

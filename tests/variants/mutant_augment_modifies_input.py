@@ -1,6 +1,7 @@
 """Mutant: augment shifts the images in place, inside the caller's array, and returns it."""
 CELL = "task3_augment_solution"
 FAILS = ["task3_augment_input_unchanged"]
+CAUSE = "augment changes the caller's array in place instead of working on a copy."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'in place'
 SOURCE = '''

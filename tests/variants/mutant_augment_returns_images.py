@@ -5,6 +5,7 @@ FAILS = [
     "task3_augment_changes_images",
     "task3_augment_preserves_ink",
 ]
+CAUSE = 'augment returns images as 28 x 28 grids; each image must be flattened back to 784 values.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = r'shape \(1, 28, 28\)'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: augment shifts by up to 14 pixels, pushing much of each digit off the image."""
 CELL = "task3_augment_solution"
 FAILS = ["task3_augment_preserves_ink"]
+CAUSE = 'augment moves the digits so far that much of their ink falls off the image.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'ink'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: augment draws its shifts from the notebook's global `rng` instead of its `rng` argument."""
 CELL = "task3_augment_solution"
 FAILS = ["task3_augment_reproducible"]
+CAUSE = 'augment draws its randomness from a generator of the notebook instead of the rng it is given.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'randomness from rng'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: the bias gradients are delta.sum(axis=0, keepdims=True), shaped (1, N^{l+1}) instead of biases[l]'s (N^{l+1},) (the scaffold's shape assertions deleted)."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_shapes", "task1_backprop_matches_finite_differences"]
+CAUSE = 'The bias gradients keep an extra batch dimension; each must have the shape of its bias vector.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = "keepdims"
 SOURCE = '''

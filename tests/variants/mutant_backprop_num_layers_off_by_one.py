@@ -1,6 +1,7 @@
 """Mutant: Nielsen's backward loop `for l in range(2, self.num_layers)` kept as is; here num_layers == len(weights) (his is len(sizes)), so the first layer's gradients stay zero."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_matches_finite_differences"]
+CAUSE = 'The backward loop stops one layer short (num_layers here counts weight matrices, not layers of nodes), so the first layer gets no gradient.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'num_layers'
 SOURCE = '''

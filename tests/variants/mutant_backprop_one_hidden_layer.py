@@ -1,6 +1,7 @@
 """Mutant: backprop hard-wired to exactly one hidden layer (weights[0] and weights[-1]), so deeper networks get wrong or missing gradients."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task4_backprop_deep_matches_finite_differences", "task4_deep_training_reduces_loss"]
+CAUSE = 'backprop assumes exactly one hidden layer; it must loop over all the layers.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 SOURCE = '''
 class Task1(Network):

@@ -1,6 +1,7 @@
 """Mutant: backprop saves memory by computing p - y into y's own array (np.subtract(..., out=y)), changing the caller's labels."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_does_not_modify_inputs"]
+CAUSE = "backprop writes into the caller's labels array; it must leave its inputs unchanged."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'modified y'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: backprop returns (grads_b, grads_w), the order of Nielsen's book, not the course's (grads_w, grads_b)."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_shapes", "task1_backprop_matches_finite_differences"]
+CAUSE = "backprop returns the bias gradients first; the course's order is weight gradients, then bias gradients."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = r'\(grads_w, grads_b\)'
 SOURCE = '''

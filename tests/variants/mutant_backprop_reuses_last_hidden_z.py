@@ -1,6 +1,7 @@
 """Mutant: every hidden layer's delta uses sigmoid_prime of the LAST hidden layer's z; right for one hidden layer only."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task4_backprop_deep_matches_finite_differences"]
+CAUSE = "Every hidden layer's delta uses the derivative at the same (last hidden) layer instead of at its own layer."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 SOURCE = '''
 class Task1(Network):

@@ -1,6 +1,7 @@
 """Mutant: hidden deltas use sigmoid_prime(g), the activation, where sigmoid_prime expects z (so sigmoid is applied twice)."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_matches_finite_differences"]
+CAUSE = 'sigmoid_prime is applied to the activations instead of the pre-activations z, so the sigmoid is applied twice.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'backward pass through the hidden layers'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: grads_w[l] = g^T delta, shaped (N^l, N^{l+1}): the transpose of weights[l], which are indexed by target node first (the scaffold's shape assertions deleted)."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_shapes", "task1_backprop_matches_finite_differences"]
+CAUSE = 'The weight gradients are transposed: each must have the shape of its weight matrix (target nodes first).'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'transpose'
 SOURCE = '''

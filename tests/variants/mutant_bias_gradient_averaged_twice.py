@@ -1,6 +1,7 @@
 """Mutant: the bias gradients take the batch mean of a delta already divided by B (weights are right)."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_matches_finite_differences"]
+CAUSE = 'The bias gradients are divided by the batch size twice.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'bias gradients.*divided by the batch size twice'
 SOURCE = '''

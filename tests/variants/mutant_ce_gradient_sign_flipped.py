@@ -1,6 +1,7 @@
 """Mutant: the fused output gradient is written y - p instead of p - y, so every gradient points uphill."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_matches_finite_differences"]
+CAUSE = 'The output gradient has the wrong sign (labels minus predictions instead of predictions minus labels).'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'sign'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: the cross-entropy gradient is summed over the batch, not averaged (no division by B)."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_matches_finite_differences"]
+CAUSE = 'The cross-entropy gradient is summed over the batch instead of averaged (no division by the batch size).'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'summed over the batch'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: Task1's output delta keeps Network's cost_derivative, 2 (p - y) / (B N^L), the MSE's gradient, where softmax with the mean cross-entropy gives (p - y) / B."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_matches_finite_differences"]
+CAUSE = "The output delta still uses the mean squared error's derivative; softmax with cross-entropy needs its own, simpler one."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = "cost_derivative"
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: L2 decay is added to the step after the momentum buffer, so it never enters the buffer."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_trajectory_matches_sgd", "task2_l2_through_momentum_buffer"]
+CAUSE = 'The L2 term is added to the step after the momentum buffer; it must go into the velocity.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'enter the velocity'
 SOURCE = '''

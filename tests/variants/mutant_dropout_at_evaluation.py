@@ -1,6 +1,7 @@
 """Mutant: feedforward (used by evaluate) also drops units, so predictions are random."""
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_feedforward_deterministic']
+CAUSE = 'Dropout is also active when predicting; units should be dropped only during training.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'must not drop units'
 SOURCE = '''

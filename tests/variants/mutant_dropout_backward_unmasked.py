@@ -1,6 +1,7 @@
 """Mutant: dropout masks the forward pass but not the backward pass, so dropped units still get gradient."""
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_backprop_matches_finite_differences']
+CAUSE = 'The backward pass ignores the dropout mask, so dropped units still receive gradient.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'times its mask'
 SOURCE = '''

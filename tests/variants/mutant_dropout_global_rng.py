@@ -1,6 +1,7 @@
 """Mutant: dropout_mask draws from np.random instead of self.rng, so seeded networks are not reproducible."""
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_mask_values']
+CAUSE = "The dropout mask is drawn from numpy's global generator instead of the network's own generator."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'self.rng'
 SOURCE = '''

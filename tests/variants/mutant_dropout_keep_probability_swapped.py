@@ -1,6 +1,7 @@
 """Mutant: the mask drops a unit with probability 1 - p instead of p."""
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_mask_values']
+CAUSE = 'The mask uses the keep probability where the drop probability belongs (or the reverse).'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'probability to drop'
 SOURCE = '''

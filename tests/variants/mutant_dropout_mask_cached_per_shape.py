@@ -1,6 +1,7 @@
 """Mutant: dropout_mask draws a mask the first time it sees a shape and then returns that same mask forever, so the same units are always dropped."""
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_masks_fresh']
+CAUSE = 'The same mask is reused across calls; each call must draw a new one.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'new mask at every call'
 SOURCE = '''

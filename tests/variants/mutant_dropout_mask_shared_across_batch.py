@@ -1,6 +1,7 @@
 """Mutant: one dropout mask per hidden unit, shared by the whole batch (dropout_mask((N^l,)) instead of (B, N^l))."""
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_mask_calls', 'task3_dropout_backprop_matches_finite_differences']
+CAUSE = 'One mask is shared by every example of the batch; each example needs its own.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = r'expected \(\d+, \d+\) = \(B, N\^l\)'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: dropout also masks the softmax output, one dropout_mask call per layer instead of per hidden layer."""
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_mask_calls', 'task3_dropout_backprop_matches_finite_differences']
+CAUSE = 'Dropout is also applied to the output layer; only hidden layers are dropped.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'once per hidden layer'
 SOURCE = '''

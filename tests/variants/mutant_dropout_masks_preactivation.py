@@ -1,6 +1,7 @@
 """Mutant: the mask multiplies z before the sigmoid, so a dropped unit outputs sigmoid(0) = 0.5, not 0."""
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_backprop_matches_finite_differences']
+CAUSE = 'The mask is applied before the sigmoid, so a dropped unit outputs 0.5 instead of 0.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = r'sigmoid\(z\) \* mask'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: the dropout mask is 0/1, without the inverted-dropout scaling 1/(1-p)."""
 CELL = "task3_dropout_solution"
 FAILS = ['task3_dropout_mask_values']
+CAUSE = 'The kept units are not scaled up by 1 / (1 - p) (inverted dropout).'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'rescale'
 SOURCE = '''

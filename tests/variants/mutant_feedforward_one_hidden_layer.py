@@ -1,6 +1,7 @@
 """Mutant: feedforward hard-wired to one hidden layer (weights[0], then weights[-1]): right at the experiments' depth, wrong for deeper networks (backprop is right)."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task4_feedforward_deep_matches_reference"]
+CAUSE = 'feedforward assumes exactly one hidden layer; it must loop over all the layers.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = "hidden layers"
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: backprop is right, but feedforward is still Network's, with a sigmoid output layer, so rows don't sum to 1."""
 CELL = "task1_softmax_network_solution"
 FAILS = ['task1_feedforward_probabilities', 'task1_feedforward_matches_reference']
+CAUSE = 'feedforward still ends with a sigmoid; the output layer must be a softmax.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'sum to 1'
 SOURCE = '''

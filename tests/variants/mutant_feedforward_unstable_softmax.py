@@ -1,6 +1,7 @@
 """Mutant: Task1.feedforward uses the given unstable_softmax, not Task 0's stable_softmax, so large logits overflow to NaN (backprop is right)."""
 CELL = "task1_softmax_network_solution"
 FAILS = ['task1_feedforward_probabilities']
+CAUSE = 'feedforward uses the unstable softmax instead of your stable_softmax from Task 0.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'stable_softmax'
 SOURCE = '''

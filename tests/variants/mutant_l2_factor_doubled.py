@@ -5,6 +5,7 @@ FAILS = [
     "task2_l2_through_momentum_buffer",
     "task2_momentum_zero_is_sgd_plus_l2",
 ]
+CAUSE = 'The L2 term is twice too large: the gradient of (l2_factor / 2) times the squared norm is l2_factor times the weights.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = r'2 \* l2_factor'
 SOURCE = '''

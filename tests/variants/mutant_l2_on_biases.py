@@ -1,6 +1,7 @@
 """Mutant: L2 decay is applied to the biases as well as the weights."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_trajectory_matches_sgd", "task2_biases_not_decayed"]
+CAUSE = 'L2 decay is also applied to the biases; it applies to the weights only.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'biases are decayed'
 SOURCE = '''

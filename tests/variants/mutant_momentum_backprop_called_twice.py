@@ -1,6 +1,7 @@
 """Mutant: learning_step calls self.backprop twice (once for grads_w, once for grads_b), against the stated one-call contract."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_one_backprop_call_per_step", "task2_trajectory_matches_sgd"]
+CAUSE = 'learning_step calls backprop more than once per step.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'once per step'
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: Task2.learning_step updates the weights and forgets the biases."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_trajectory_matches_sgd"]
+CAUSE = 'learning_step updates the weights but not the biases.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'biases are not updated'
 SOURCE = '''

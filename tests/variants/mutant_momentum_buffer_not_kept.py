@@ -1,6 +1,7 @@
 """Mutant: the momentum buffer is a local variable, recreated at zero every step, so momentum never acts."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_trajectory_matches_sgd", "task2_l2_through_momentum_buffer"]
+CAUSE = 'The momentum buffer is not kept between steps, so momentum never acts.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'not kept'
 SOURCE = '''

@@ -1,7 +1,9 @@
 """Mutant: Task2 creates momentum buffers for the first two weight matrices only (written for a (784, 30, 10) net), so deeper networks crash."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_trajectory_matches_sgd"]  # its case 2 has three weight matrices; Task 4 trains with Network's step
+CAUSE = 'Momentum buffers are created for a fixed number of layers instead of one per weight matrix and bias vector.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
+MESSAGE = 'IndexError'
 SOURCE = '''
 class Task2(Network):
     def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):

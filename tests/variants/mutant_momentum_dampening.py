@@ -1,6 +1,7 @@
 """Mutant: momentum as an exponential moving average, v = mu v + (1 - mu) g (dampening = momentum, not 0)."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_trajectory_matches_sgd", "task2_l2_through_momentum_buffer"]
+CAUSE = 'The velocity is a moving average that scales the gradient by (1 - momentum); the stated update adds the full gradient.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'dampening'
 SOURCE = '''

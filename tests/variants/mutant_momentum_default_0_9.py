@@ -1,6 +1,7 @@
 """Mutant: Task2 defaults to momentum=0.9 (the usual PyTorch example value), not the stated 0.2."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_default_hyperparameters"]
+CAUSE = 'The default momentum differs from the one the notebook states.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'defaults'
 SOURCE = '''

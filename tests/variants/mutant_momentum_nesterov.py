@@ -1,6 +1,7 @@
 """Mutant: Nesterov momentum (step along g + mu v) where the text asks for nesterov=False."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_trajectory_matches_sgd", "task2_l2_through_momentum_buffer"]
+CAUSE = 'This is Nesterov momentum; the notebook asks for plain (heavy-ball) momentum.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'Nesterov'
 SOURCE = '''

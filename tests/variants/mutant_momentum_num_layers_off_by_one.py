@@ -1,6 +1,7 @@
 """Mutant: Task2 loops `for i in range(self.num_layers - 1)` (Nielsen's num_layers counts the layers of nodes); here num_layers == len(weights), so the last layer is never updated."""
 CELL = "task2_l2_momentum_solution"
 FAILS = ["task2_trajectory_matches_sgd", "task2_l2_through_momentum_buffer", "task2_momentum_zero_is_sgd_plus_l2"]
+CAUSE = 'The update loop stops one layer short (num_layers here counts weight matrices, not layers of nodes).'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = ["task2_biases_not_decayed"]  # with zero gradients the last layer's weights do not shrink either
 MESSAGE = "num_layers"
 SOURCE = '''

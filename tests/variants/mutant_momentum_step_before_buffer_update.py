@@ -5,6 +5,7 @@ FAILS = [
     "task2_l2_through_momentum_buffer",
     "task2_momentum_zero_is_sgd_plus_l2",
 ]
+CAUSE = "The parameters move with the previous step's velocity; update the velocity first, then step."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = "previous step's velocity"
 SOURCE = '''

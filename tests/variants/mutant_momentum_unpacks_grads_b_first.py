@@ -8,7 +8,9 @@ FAILS = [
     "task2_momentum_zero_is_sgd_plus_l2",
     "task2_default_hyperparameters",
 ]
+CAUSE = "backprop's result is unpacked in the wrong order: it returns weight gradients first, then bias gradients."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
+MESSAGE = 'weight-shaped array met a bias-shaped one'
 SOURCE = '''
 class Task2(Network):
     def __init__(self, sizes, l2_factor=1e-5, momentum=0.2):

@@ -1,6 +1,7 @@
 """Mutant: keeps the MSE habit of multiplying the output delta by sigmoid'(z), which the fused softmax gradient must not."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_backprop_matches_finite_differences"]
+CAUSE = "The output delta is multiplied by the sigmoid's derivative; with softmax and cross-entropy it must not be."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = "no sigmoid' factor"
 SOURCE = '''

@@ -1,6 +1,7 @@
 """Mutant: softmax always normalises over the last axis, whatever `axis` says."""
 CELL = "task0_stable_softmax_solution"
 FAILS = ["task0_softmax_matches_reference"]
+CAUSE = 'The softmax always works along the last axis, whatever axis says.'  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = 'along the last axis'
 SOURCE = '''

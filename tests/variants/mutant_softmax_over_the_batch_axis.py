@@ -1,6 +1,7 @@
 """Mutant: Task1 takes the softmax along axis=0, over the examples of the batch, instead of over each example's outputs."""
 CELL = "task1_softmax_network_solution"
 FAILS = ["task1_feedforward_probabilities", "task1_feedforward_matches_reference", "task1_backprop_matches_finite_differences"]
+CAUSE = "Task1's softmax runs over the examples of the batch (axis 0) instead of over each example's outputs."  # the misconception, in plain words (judges/mlp_lab_causes.json)
 KNOCK_ON = []
 MESSAGE = "axis=0"
 SOURCE = '''
