@@ -24,7 +24,10 @@ from nbgrader.utils import is_grade, is_locked, is_solution
 __all__ = ["read", "write", "reads", "writes", "nbgrader_meta", "grade_id", "is_grade", "is_solution",
            "is_locked", "is_autograded_test", "cells_by_grade_id", "code_solution_ids", "autograded_ids",
            "task_of", "is_bonus", "REGIONS", "MARKER_RE", "regions", "outside_regions",
-           "strip_solution_markers", "strip_mark_scheme", "strip_magics", "is_trivial_line", "secret_lines"]
+           "strip_solution_markers", "strip_mark_scheme", "strip_magics", "is_trivial_line", "secret_lines",
+           "IMAGE_MIMES", "describe_figures"]
+
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
 
 # ---------------------------------------------------------------- reading and writing
 
@@ -190,3 +193,16 @@ def secret_lines(source_nb):
             if not is_trivial_line(line) and not MARKER_RE.search(line):
                 secrets.setdefault(line.strip(), gid)
     return {line: gid for line, gid in secrets.items() if line not in public}
+
+
+def describe_figures(cell, text):
+    """Give each image output of `cell` without alternative text the alt `text` (in place).
+
+    nbconvert's HTML exporter warns "Alternative text is missing on N image(s)" on every page
+    that shows a student's plot (the TA view, the feedback); the TA cannot act on it. nbconvert's
+    templates read the alt from the output's metadata (`output.metadata[mime]["alt"]`)."""
+    for output in cell.get("outputs", []):
+        for mime in IMAGE_MIMES:
+            if mime in output.get("data", {}):
+                meta = output.setdefault("metadata", {}).setdefault(mime, {})
+                meta.setdefault("alt", text)

@@ -26,7 +26,7 @@ from traitlets import List, Unicode
 
 from mlpkit import paths
 from mlpkit.course import Course
-from mlpkit.notebook import grade_id, is_locked, read as read_notebook, secret_lines
+from mlpkit.notebook import IMAGE_MIMES, describe_figures, grade_id, is_locked, read as read_notebook, secret_lines
 from mlpkit.preprocessors.ta_view import TA_ONLY_HEADING
 
 REDACTED = "[line hidden: it shows the instructor's tests or solution]"
@@ -38,7 +38,6 @@ FRAME_LINE = re.compile(r'^\s*(File "[^"]*", line \d+|File [^\s:]+:\d+|Cell In\[
 # A warning's location (`/tmp/ipykernel_43/1.py:6: RuntimeWarning: ...`): the kernel's file, not the student's.
 WARNING_LOCATION = re.compile(r"^\S*ipykernel_\d+/\d+\.py:\d+: ")
 ENV_LINE = re.compile(r"^\s*[A-Z_][A-Z0-9_]*=\S|environ\(\{|'(PATH|HOME|USER|VIRTUAL_ENV)': '")
-IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
 
 
 def is_ta_only(cell):
@@ -76,6 +75,7 @@ class Scrubber:
                 cell.source = released.source
             for output in cell.get("outputs", []):
                 self._scrub_output(output)
+            describe_figures(cell, "A figure from your notebook's run")
         return nb
 
     def _scrub_output(self, output):

@@ -22,7 +22,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from mlpkit import paths
 from mlpkit.course import Course
-from mlpkit.notebook import grade_id, is_grade as is_graded, is_solution, read as read_notebook, regions
+from mlpkit.notebook import (describe_figures, grade_id, is_grade as is_graded, is_solution, read as read_notebook,
+                             regions)
 from mlpkit.staging.beside import find_submission
 
 STUDENT_RUN_LABEL = ("# The student's own run of the cell above: outputs kept from the submitted notebook.\n"
@@ -57,6 +58,7 @@ def student_run_cell(submitted_cell, key):
     for output in cell.outputs:   # their execution counts would look like this run's
         if "execution_count" in output:
             output["execution_count"] = None
+    describe_figures(cell, f"A figure from the student's own run of {key}")
     return cell
 
 
