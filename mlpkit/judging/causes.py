@@ -32,13 +32,10 @@ from pathlib import Path
 
 from mlpkit.judging.observations import MISSING
 from mlpkit.notebook import grade_id, is_autograded_test, is_solution, task_of
-from mlpkit.sandbox.inside.protocol import NOT_ATTEMPTED
+from mlpkit.sandbox.inside.protocol import INTERRUPTED_ERRORS, NOT_ATTEMPTED
 
 MAX_ALTERNATIVES = 3     # more candidates than this: no cause at all
 NOT_RUN = "[not run normally]"
-# The errors the sandbox's runner writes into a cell that timed out, killed its kernel or hit a
-# limit (mlpkit/sandbox/inside/execution.py): the cells after it ran in a restarted kernel.
-INTERRUPTED = ("DeadKernelError", "CellTimeoutError", "ProcessLimitError")
 # (MISSING up to its colon: the judge may append a likely cause of its own after it)
 NOT_A_MISCONCEPTION = (MISSING.split(":")[0], NOT_ATTEMPTED, "NotImplementedError", NOT_RUN)
 
@@ -79,7 +76,7 @@ def failures(nb):
                 unexplained = interrupted or part_of(grade_id(cell)) in broken_parts
                 out[grade_id(cell)] = f"{NOT_RUN} {message}" if unexplained else message
             continue
-        if any(o.get("ename") in INTERRUPTED for o in errors):
+        if any(o.get("ename") in INTERRUPTED_ERRORS for o in errors):
             interrupted = True
         elif errors and is_solution(cell) and grade_id(cell):
             broken_parts.add(part_of(grade_id(cell)))

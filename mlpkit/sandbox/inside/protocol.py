@@ -40,6 +40,10 @@ RUNNER_SCRIPT = RUNNER_DIR + "/runner.py"
 FRAME_HEADER = 8
 # What an execution event's "kind" may be (the report's events: {"cell", "kind", "message"}).
 EVENT_KINDS = ("error", "timeout", "kernel_died", "output_truncated", "limit")
+# The error names the runner writes into a cell that timed out, killed its kernel or hit a limit
+# (execution.py; nbclient's exception names, and the kit's own for a process limit): the cells
+# after it ran in a restarted kernel.
+INTERRUPTED_ERRORS = ("DeadKernelError", "CellTimeoutError", "ProcessLimitError")
 
 
 def frame(payload):
