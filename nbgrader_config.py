@@ -125,3 +125,16 @@ c.KernelManager.transport_encryption = "auto"
 # jupyter_server_mathjax, not from a CDN; feedback gets a copy beside each page (the
 # MathJaxBeside step above; mlpkit/preprocessors/offline_math.py).
 c.HTMLExporter.extra_template_basedirs = offline_math.template_basedirs()
+
+
+# nbgrader's add_submission, under SQLAlchemy 2, builds a new student's submission objects while
+# the session autoflushes, and SQLAlchemy prints "SAWarning: Object of type <SubmittedAssignment>
+# not in session" (three of them, with source lines) at the first autograde of each student. The
+# rows are written all the same (nbgrader adds them right after); no one can act on it, so that
+# one message, and only it, is silenced for the processes that read this config (the CLI and the
+# formgrader's server).
+import warnings  # noqa: E402
+
+from sqlalchemy.exc import SAWarning  # noqa: E402
+
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", category=SAWarning)

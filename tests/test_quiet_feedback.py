@@ -22,7 +22,7 @@ from conftest import REPO, lab_exists, new_course, released
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not lab_exists(), reason="the lab notebook is not written yet")]
 
-WARNING = re.compile(r"\bWARNING\b|\[W ")
+WARNING = re.compile(r"\bWARNING\b|\[W |\w+Warning: ")
 # What a student must never read in feedback outputs: frames, kernel and library paths, the kit's helpers.
 FRAME = re.compile(r'File "[^"]*", line \d+|line \d+, in \w+|Traceback \(most recent call last\)|ipykernel_\d+'
                    r"|/tmp/|site-packages|lab_checks|mlpkit|judges/|Cell In\[\d+\]|-{5,}>")
