@@ -8,7 +8,7 @@ and `mlpkit autograde` do:
 - ScoreSummary (after ScrubFeedback): a first cell, read from the gradebook through
   mlpkit.gradebook.scores.collect_scores,
 
-      Score: 16 / 22 core points, plus 16.5 / 16.5 bonus points (Task 3). ...
+      Score: 16 / 22 core points, plus 17 / 17 bonus points (Task 3). ...
 
 - BonusOutOfItsMaximum (after nbgrader's GetGrades): the header shows the core points out of
   the core maximum, and each bonus cell its points out of its own maximum (the source's).
