@@ -115,4 +115,8 @@ def test_a_mark_schemes_math_is_typeset_offline(page, server, course, outside):
     shot(page, "formgrader_mark_scheme_math")
     assert typeset.count() > 0
     assert "$" not in scheme.inner_text(), scheme.inner_text()     # no raw LaTeX left
+    # Every formula on the page, the Task 4 scheme's \sigma'(z) included (STIX-Web fonts, the
+    # package's only ones; tests/test_offline_math.py shows the error with MathJax's defaults).
+    page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0", timeout=60_000)
+    assert "Math Processing Error" not in page.inner_text("body")
     assert outside == [], outside

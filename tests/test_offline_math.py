@@ -77,3 +77,30 @@ def test_the_feedback_step_puts_mathjax_where_its_converter_writes(tmp_path):
     step = MathJaxBeside(parent=HTMLExporter(parent=converter))
     step.preprocess(new_notebook(), {"nbgrader": {"student": "alice", "assignment": "mlp_lab"}})
     assert (tmp_path / "elsewhere" / "alice" / "mlp_lab" / "mathjax" / "MathJax.js").is_file()
+
+
+@pytest.mark.slow
+def test_a_feedback_page_typesets_a_prime_offline_in_chromium(tmp_path):
+    r"""The math the lab's reflections use, \sigma'(z) included, typesets in a feedback page opened
+    as a file, with only the copy beside it. The package has STIX-Web fonts only: with MathJax's
+    default TeX fonts the prime shows "[Math Processing Error]" (fonts/TeX/fontdata.js is missing)."""
+    from test_browser import CHROMIUM, CHROMIUM_FLAGS, _require_browser
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "mlp_lab.html"
+    html = render("feedback").replace("The loss", r"The gradient $\sigma'(z)\,\frac{2}{B}(a-y)$ and the loss")
+    page_file.write_text(html)
+    copy_mathjax(tmp_path)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+                                   "&& document.querySelectorAll('.MathJax').length >= 2", timeout=60_000)
+            text = page.inner_text("body")
+        finally:
+            browser.close()
+    assert "Math Processing Error" not in text, text
+    assert "$" not in text, text      # nothing left as raw LaTeX
