@@ -66,6 +66,15 @@ def test_a_judge_that_chokes_on_observations_fails_the_cell_without_crashing(ref
     assert cell.outputs[0].output_type == "error"
 
 
+@pytest.mark.parametrize("gid, shown", [("task3_adagrad_trajectory", "not attempted (optional, 0 bonus points)"),
+                                         ("task1_backprop_shapes", "not implemented yet (NotImplementedError)")])
+def test_code_left_as_released_fails_and_an_optional_part_says_not_attempted(references, gid, shown):
+    """Both lose the cell's points; an optional part's feedback says what the lab's own checks say."""
+    unwritten = {"cell": gid, "values": {"error": "not implemented yet (NotImplementedError)"}}
+    cell = judge.judge_notebook(graded_cell(gid, unwritten), JUDGES, references).cells[0]
+    assert cell.outputs[0].output_type == "error" and cell.outputs[0].evalue == shown
+
+
 def test_a_probed_cell_without_judges_is_a_grader_fault(tmp_path, references):
     gid = "task0_softmax_no_overflow"
     nb = graded_cell(gid, references[gid])

@@ -4,7 +4,8 @@ source/mlp_lab/lab_checks.py ships to students and cannot import mlpkit, so it s
 channel itself: the MIME type of a probe's output, the payload {"cell", "values"}, and the
 array encoding (`{ARRAY_KEY: dtype, "shape", "zlib"}` for the dtypes ARRAY_DTYPES,
 `{UNENCODABLE_KEY: type name}` otherwise), and the line `optional_part` prints for a part left as
-released (NOT_ATTEMPTED, which `mlpkit check` looks for). `lab_side` reads its constant from the file and
+released (NOT_ATTEMPTED, which `mlpkit check` looks for), and what a probe reports for code still as
+released (NOT_WRITTEN, which the judges turn into NOT_ATTEMPTED for an optional part). `lab_side` reads its constant from the file and
 encodes with its own `_encode` and `probe`; each must equal protocol.py's, and the check
 fails on a lab_checks.py that drifted (last test).
 """
@@ -52,6 +53,7 @@ def lab_side(path):
     with contextlib.redirect_stdout(printed), lab.optional_part("Task 3x (example)"):
         raise NotImplementedError()
     return {"mime": mime, "published": published[0], "not_attempted": printed.getvalue(),
+            "not_written": lab._describe(NotImplementedError()),
             "floats": lab._encode(np.ones((2, 2))), "bools": lab._encode(np.array([True, False])),
             "other": lab._encode(object())}
 
@@ -71,6 +73,8 @@ def disagreements(side):
         found.append(f"an unencodable value is encoded as {sorted(side['other'])}")
     if protocol.NOT_ATTEMPTED not in side["not_attempted"]:
         found.append(f"a skipped optional part prints {side['not_attempted']!r}, not {protocol.NOT_ATTEMPTED!r}")
+    if side["not_written"] != protocol.NOT_WRITTEN:
+        found.append(f"code still as released is reported as {side['not_written']!r}, not {protocol.NOT_WRITTEN!r}")
     return found
 
 
@@ -92,7 +96,8 @@ def test_what_a_probe_publishes_is_what_the_judge_reads():
     ('"__unencodable__"', '"__opaque__"'),
     ('"<f8" if', '">f8" if'),
     ('"not attempted (optional, 0 bonus points)"', '"skipped"'),
-], ids=["mime", "array key", "unencodable key", "dtype", "not attempted"])
+    ('"not implemented yet (NotImplementedError)"', '"todo"'),
+], ids=["mime", "array key", "unencodable key", "dtype", "not attempted", "not written"])
 def test_a_lab_checks_that_drifted_is_caught(tmp_path, edit):
     text = LAB_CHECKS.read_text()
     assert edit[0] in text

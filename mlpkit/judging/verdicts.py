@@ -22,6 +22,8 @@ from nbgrader.utils import is_grade
 
 from mlpkit.judging.assertions import Failed
 from mlpkit.judging.observations import OBSERVATIONS_MIME, ObservationError, decode, observations_of
+from mlpkit.notebook import is_bonus
+from mlpkit.sandbox.inside.protocol import NOT_ATTEMPTED, NOT_WRITTEN
 
 log = logging.getLogger(__name__)
 PASSED = "Passed (hidden checks, judged by the grader).\n"
@@ -60,6 +62,8 @@ def verdict(cell, judges, references):
         seen = observations_of(cell)
     except ObservationError as error:
         return False, str(error)
+    if is_bonus(grade_id) and str(seen.get("error", "")).startswith(NOT_WRITTEN):
+        return False, NOT_ATTEMPTED      # the optional part left as released, as the lab's own checks say it
     if seen.get("error"):  # the student's code raised inside the probe: say so, and why if the judges can tell
         explain = getattr(judges, "explain_error", None)
         cause = explain(grade_id, str(seen["error"])) if explain else None

@@ -21,6 +21,9 @@ ARRAY_DTYPES = ("<f8", "|b1")
 # What the lab's `optional_part` prints in a check of an optional part left as released; `mlpkit
 # check` (and Validate) report such a check as not attempted, not as a failure.
 NOT_ATTEMPTED = "not attempted (optional, 0 bonus points)"
+# What a probe reports when the code under test still raises NotImplementedError (lab_checks._describe):
+# the judges fail the cell with it, and an optional part's cell says NOT_ATTEMPTED instead (verdicts.py).
+NOT_WRITTEN = "not implemented yet (NotImplementedError)"
 
 # ---------------------------------------------------------------- paths inside the sandbox
 TMP = "/tmp"                         # a fresh, size-limited tmpfs per run (per submission when warm)
