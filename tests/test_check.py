@@ -75,6 +75,18 @@ def test_missing_working_file_is_reported(student_copies, tmp_path, capsys):
     assert "ERROR cell 1 (setup) raised ModuleNotFoundError" in capsys.readouterr().out
 
 
+@pytest.mark.skipif(not lab_exists(), reason="the lab notebook is not written yet")
+def test_the_lab_away_from_its_helpers_gets_one_clear_error(tmp_path, capsys, monkeypatch):
+    """A student's copy saved outside its folder: one line saying where lab_checks.py must be,
+    not a NameError per check with the cause at the bottom."""
+    lonely = tmp_path / "my_copy.ipynb"
+    shutil.copy(REPO / "release" / "mlp_lab" / "mlp_lab.ipynb", lonely)
+    monkeypatch.chdir(tmp_path)       # a student's machine: no course around to borrow them from
+    assert main(["check", str(lonely)]) == 2
+    captured = capsys.readouterr()
+    assert "lab_checks.py is not next to" in captured.err and "FAIL" not in captured.out
+
+
 def test_unreadable_notebook(tmp_path, capsys):
     bad = tmp_path / "x.ipynb"
     bad.write_text("{")

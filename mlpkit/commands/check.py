@@ -31,6 +31,12 @@ from mlpkit.sandbox.run import run_notebook
 # hide the test results the student came for; the grader's tight limits protect a queue of
 # hundreds of notebooks on the grading server, which check does not have.
 CHECK_LIMITS = {"cell_timeout": 60, "notebook_timeout": 600}
+LAB_HELPERS = "lab_checks.py"   # the visible checks' helpers, handed out beside the notebook
+
+
+def imports_lab_helpers(nb):
+    stem = LAB_HELPERS.removesuffix(".py")
+    return any(c.cell_type == "code" and stem in c.source for c in nb.cells)
 
 
 
@@ -51,6 +57,12 @@ def run(args):
         return 2
     with tempfile.TemporaryDirectory(prefix="mlpkit-check-") as tmp:
         workdir, borrowed = working_folder(path, Path(args.course), Path(tmp))
+        if imports_lab_helpers(nb) and not (workdir / LAB_HELPERS).is_file():
+            # Without it every check fails with a NameError, and the real cause is one line among many.
+            print(f"check: {LAB_HELPERS} is not next to {args.notebook}, so its checks cannot run. Keep the "
+                  "notebook in the folder it came in (with lab_checks.py, mnist_loader.py and "
+                  "mnist_subset.npz), or copy those files beside it.", file=sys.stderr)
+            return 2
         if borrowed:
             print(f"note: using {', '.join(borrowed)} from the course's release folder "
                   "(not next to the notebook)", file=sys.stderr)
