@@ -102,10 +102,10 @@ def test_dry_run_after_a_judge_change_prints_the_changes_and_writes_nothing(exam
 
 
 def set_manual_grade(course, student, gid, score):
-    """What the formgrader does when a TA types a score: nbgrader's Gradebook API."""
+    """What the formgrader does when a TA types a score (nbgrader's formgrader/apihandlers.py)."""
     with course.gradebook() as gb:
         grade = gb.find_grade(gid, NOTEBOOK, course.assignment, student)
-        grade.manual_score = score
+        grade.manual_score, grade.needs_manual_grade = score, score is None
         gb.db.commit()
 
 
