@@ -137,8 +137,8 @@ def blank_note(blank):
     if blank.empty:
         return "<p class=note>No blank submission.</p>"
     who = ", ".join(f"{s} ({w})" for s, w in zip(blank["student"], blank["why"]))
-    return (f"<p><b>{len(blank)} blank submission(s)</b>, left out of the item analysis (nothing of the "
-            f"student's was graded: every cell would count as failed): {html.escape(who)}.</p>")
+    return (f"<p><b>{len(blank)} blank submission(s)</b>, left out of the item analysis (nothing "
+            f"written or nothing readable: every cell would count as a failure): {html.escape(who)}.</p>")
 
 
 def waiting_note(manual):
