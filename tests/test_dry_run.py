@@ -2,8 +2,10 @@
 
 A course with three of the example submissions (submitted/: full_solution and two bug_*
 students), graded for real once. Then a judge is changed, as an instructor would, and the
-dry run must print the change per student and per cell, full_solution included, while
-gradebook.db, grading/, feedback/ and autograded/ stay byte-identical (hashed). `--catalogue`
+dry run must print the change per student and per cell, full_solution included, and a judge's
+changed message, while gradebook.db, grading/, feedback/ and autograded/ stay byte-identical
+(hashed). Manual grades a TA entered since (through nbgrader's Gradebook API, as the formgrader
+does) are no change: the preview compares the autograded cells with the gradebook. `--catalogue`
 re-grades the catalogue's mutants in a scratch course and names a mutant whose expected cells
 no longer hold. The report of the example class shows its likely causes.
 
@@ -18,7 +20,7 @@ import pytest
 
 from mlpkit import notebook
 from mlpkit.cli import main
-from mlpkit.course import Course
+from mlpkit.course import NOTEBOOK, Course
 from mlpkit.gradebook.feedback import generate_all
 from mlpkit.pipeline.grade import grade_all
 
@@ -26,6 +28,8 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 STUDENTS = ("full_solution", "bug_softmax_overflow", "bug_ce_not_batch_mean")
+OLD_WORDING = "exp overflows for entries above about 709"   # bug_softmax_overflow's message
+NEW_WORDING = "PREVIEW: exp overflows past 709"
 PLANTED_JUDGE = '''
 
 def task0_softmax_input_unchanged(seen, expected):   # planted by tests/test_dry_run.py
@@ -78,7 +82,8 @@ def test_dry_run_after_a_judge_change_prints_the_changes_and_writes_nothing(exam
     assert "0 of 3 student(s) would change" in same, same
     judges = course.root / "judges" / "mlp_lab.py"
     original = judges.read_text()
-    judges.write_text(original + PLANTED_JUDGE)
+    assert OLD_WORDING in original
+    judges.write_text(original.replace(OLD_WORDING, NEW_WORDING) + PLANTED_JUDGE)
     try:
         assert main(["--course", str(course.root), "autograde", "--dry-run", "--quiet"]) == 0
         out = capsys.readouterr().out
@@ -87,10 +92,37 @@ def test_dry_run_after_a_judge_change_prints_the_changes_and_writes_nothing(exam
     finally:
         judges.write_text(original)
     assert "full_solution: 33 -> 32.5  CHANGED" in out, out
+    changed = [line for line in out.splitlines() if "message changed" in line]
+    assert any(line.startswith("    task0_softmax_no_overflow: message changed:") and "above about 709" in line
+               and "PREVIEW" in line for line in changed), out
     assert "    task0_softmax_input_unchanged: 0.5 -> 0" in out
     assert "3 of 3 student(s) would change" in out
     assert only == 0 and "bug_" not in out_one and "full_solution: 33 -> 32.5" in out_one
     assert fingerprint(course) == before, "the dry run changed the course's grades, results or feedback"
+
+
+def set_manual_grade(course, student, gid, score):
+    """What the formgrader does when a TA types a score (nbgrader's formgrader/apihandlers.py)."""
+    with course.gradebook() as gb:
+        grade = gb.find_grade(gid, NOTEBOOK, course.assignment, student)
+        grade.manual_score, grade.needs_manual_grade = score, score is None
+        gb.db.commit()
+
+
+def test_dry_run_after_manual_grading_with_no_change_prints_no_change(example_class, capsys):
+    course, _ = example_class
+    set_manual_grade(course, "full_solution", "task1_reflection", 2.0)
+    set_manual_grade(course, "bug_softmax_overflow", "task4_reflection", 1.5)
+    try:
+        before = fingerprint(course)
+        assert main(["--course", str(course.root), "autograde", "--dry-run", "--quiet"]) == 0
+        out = capsys.readouterr().out
+        assert fingerprint(course) == before
+    finally:
+        set_manual_grade(course, "full_solution", "task1_reflection", None)
+        set_manual_grade(course, "bug_softmax_overflow", "task4_reflection", None)
+    assert "CHANGED" not in out and "0 of 3 student(s) would change" in out, out
+    assert "full_solution: 33 -> 33  same" in out and "manual grades (reflections)" in out
 
 
 def test_report_of_the_example_class_counts_its_causes(example_class, tmp_path):

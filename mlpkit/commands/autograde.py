@@ -37,7 +37,8 @@ def add_arguments(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--dry-run", action="store_true",
                         help="grade a scratch copy of the course and print per student and per cell what "
-                             "would change; gradebook.db, grading/ and feedback/ are not touched")
+                             "would change in the autograded cells (manual grades left out); "
+                             "gradebook.db, grading/ and feedback/ are not touched")
     parser.add_argument("--catalogue", action="store_true",
                         help="with --dry-run: grade the catalogue's mutants (tests/variants/) instead of the "
                              "students, and check each still loses exactly its points and keeps its cause")

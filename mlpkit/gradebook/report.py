@@ -10,6 +10,7 @@ one after another, with a first column `table` naming each.
 import base64
 import html
 import io
+import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,10 +21,12 @@ from mlpkit.gradebook.analysis import class_tables
 
 matplotlib.use("Agg")   # no display: the report is written, never shown
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;font-size:0.9em;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;
-text-align:left;vertical-align:top}th{background:#f0f0f0}img{max-width:100%}.note{color:#555;font-size:0.9em}"""
+text-align:left;vertical-align:top}th{background:#f0f0f0}img{max-width:100%}.note{color:#555;font-size:0.9em}
+table{display:block;max-width:100%;overflow-x:auto}"""   # a wide table scrolls, the page stays 1100 px
 
 
 def png(fig):
@@ -36,20 +39,26 @@ def png(fig):
 
 
 def score_figure(students):
-    """Histograms of the core and bonus totals, and one box per task."""
+    """Histograms of the core and bonus totals, a box per core task and one for Task 3 (its own axis:
+    0-17 points beside tasks of a few points would squash them); students counted in whole numbers."""
     tasks = [c for c in students.columns if c.startswith("task") and not c.endswith("_reflection")]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    core, bonus = [t for t in tasks if t != "task3"], [t for t in tasks if t == "task3"]
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.2), gridspec_kw={"width_ratios": [3, 3, 3, 1]})
     for ax, (col, top) in zip(axes, [("core_total", "core_max"), ("bonus_total", "bonus_max")]):
         ax.hist(students[col], bins=min(20, max(5, len(students) // 3)), color="#4c72b0")
         ax.set(title=f"{col.split('_')[0]} points (of {students[top].max():g})", xlabel="points", ylabel="students")
-    axes[2].boxplot([students[t] for t in tasks], tick_labels=tasks)
-    axes[2].set(title="points per task (bonus: task3)", ylabel="points")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax, group, title in ((axes[2], core, "points per core task"), (axes[3], bonus, "bonus")):
+        if group:
+            ax.boxplot([students[t] for t in group], tick_labels=group)
+        ax.set(title=title, ylabel="points")
+    fig.tight_layout()
     return png(fig)
 
 
 def item_figure(items):
     """Pass rate and discrimination per cell, side by side."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, max(3, 0.28 * len(items) + 1)), sharey=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, max(3, 0.28 * len(items) + 1)), sharey=True)
     y = range(len(items))
     left.barh(y, items["pass_rate"], color="#55a868")
     left.set(yticks=list(y), yticklabels=items["cell"], xlim=(0, 1), xlabel="pass rate (difficulty)")
@@ -62,10 +71,13 @@ def item_figure(items):
 
 def cause_figure(causes):
     """How many students each likely cause was matched for."""
-    fig, ax = plt.subplots(figsize=(13, max(2.5, 0.35 * len(causes) + 1)))
-    labels = [f"{t}: {c[:70]}{'...' if len(c) > 70 else ''}" for t, c in zip(causes["task"], causes["cause"])]
+    # Whole labels, wrapped (the table below has them too): a cut label hides what the cause is.
+    labels = [textwrap.fill(f"{t}: {c}", 60) for t, c in zip(causes["task"], causes["cause"])]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig, ax = plt.subplots(figsize=(12, max(2.5, 0.22 * lines + 0.15 * len(causes) + 1)))
     ax.barh(range(len(causes)), causes["count"], color="#8172b2")
     ax.set(yticks=list(range(len(causes))), yticklabels=labels, xlabel="students")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.invert_yaxis()
     if causes.empty:
         ax.text(0.5, 0.5, "no likely cause matched", ha="center", va="center", transform=ax.transAxes)
@@ -77,6 +89,7 @@ def timing_figure(timing):
     fig, ax = plt.subplots(figsize=(6.5, 3))
     ax.hist(timing["total_seconds"], bins=20, color="#937860")
     ax.set(title="grading time per student", xlabel="seconds (normalize + nbgrader autograde)", ylabel="students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return png(fig)
 
 
@@ -87,7 +100,7 @@ def html_table(df):
 def render(course, tables):
     """The report's HTML text."""
     students, items, causes = tables["students"], tables["items"], tables["causes"]
-    timing, flagged = tables["timing"], tables["flagged"]
+    timing, flagged, blank, manual = tables["timing"], tables["flagged"], tables["blank"], tables["manual"]
     total = timing["total_seconds"].sum() if not timing.empty else 0
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -95,11 +108,16 @@ def render(course, tables):
         f"<p class=note>{len(students)} students; written {when} by <code>mlpkit report</code> from "
         "gradebook.db and grading/*.json.</p>",
         "<h2>Scores</h2>", f"<img alt='score distributions' src='{score_figure(students)}'>",
-        html_table(students[["core_total", "bonus_total", "total"]].describe().round(2).reset_index()),
-        "<h2>Item analysis</h2><p class=note>Pass rate: share of students with the cell's full points. "
-        "Discrimination: point-biserial correlation of passing the cell with the points of the other "
-        "autograded cells of its kind (core, or the Task 3 bonus); below 0.2 the cell hardly separates strong from weak students, "
-        "'-' when everyone passed or everyone failed.</p>",
+        html_table(students[["core_total", "bonus_total", "total"]].describe().round(2)
+                   .rename_axis("statistic").reset_index()),
+        waiting_note(manual), html_table(manual) if not manual.empty else "",
+        "<h2>Item analysis</h2>", blank_note(blank),
+        "<p class=note>Pass rate: share of the students counted (column <code>students</code>) with the "
+        "cell's full points. Discrimination: point-biserial correlation of passing the cell with the points "
+        "of the other autograded cells of its kind (core, or the Task 3 bonus); below 0.2 the cell hardly "
+        "separates strong from weak students, '-' when everyone passed or everyone failed. A Task 3 cell "
+        "counts only the students who attempted its optional part: those who left it as released "
+        "(<code>not_attempted</code>) are left out of that cell's pass rate and discrimination.</p>",
         f"<img alt='item analysis' src='{item_figure(items)}'>", html_table(items),
         "<h2>Likely causes</h2><p class=note>Failed checks matched against the catalogue of known bugs "
         "(judges/*_causes.json); students with no close match are not listed.</p>",
@@ -112,6 +130,24 @@ def render(course, tables):
     body = "\n".join(parts)
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(course.assignment)} "
             f"class report</title><style>{STYLE}</style></head><body>{body}</body></html>\n")
+
+
+def blank_note(blank):
+    """The line that counts the blank submissions, which the item analysis leaves out."""
+    if blank.empty:
+        return "<p class=note>No blank submission.</p>"
+    who = ", ".join(f"{s} ({w})" for s, w in zip(blank["student"], blank["why"]))
+    return (f"<p><b>{len(blank)} blank submission(s)</b>, left out of the item analysis (nothing "
+            f"written or nothing readable: every cell would count as a failure): {html.escape(who)}.</p>")
+
+
+def waiting_note(manual):
+    """How many manually graded cells still wait for a TA (they count 0 in the totals above)."""
+    waiting = int(manual["waiting"].sum()) if not manual.empty else 0
+    if not waiting:
+        return "<p class=note>Every manually graded cell is graded.</p>"
+    return (f"<p><b>{waiting} manually graded cell(s) not graded yet</b>: they count 0 in the totals above; "
+            "the table gives each reflection's mean over the graded ones only.</p>")
 
 
 def write_csv(tables, path):
