@@ -230,6 +230,7 @@ def test_validate_lists_the_failing_test(notebook_page):
 
 @pytest.fixture(scope="module")
 def formgrader(server, browser):
+    server["formgrader_log_from"] = server["log"].stat().st_size   # what the TA's clicks log comes after
     page = browser.new_page()
     page.goto(f"{server['base']}/formgrader/manage_assignments?token={server['token']}")
     yield page
@@ -352,3 +353,19 @@ def test_generate_feedback_in_the_formgrader_is_leak_free(formgrader, server, co
     leaked = sorted(line for line in never if line in shown)
     assert leaked == [], leaked[:5]
     assert "Traceback (most recent call last)" not in shown
+
+
+def test_the_formgraders_buttons_log_no_warning(server, formgrader):
+    """Quiet when all is well, on nbgrader's own path: the formgrader's Autograde and Generate
+    Feedback (run above) run nbgrader's converters inside the server, which log there. Read from
+    where the formgrader opened (before it, JupyterLab's own notices about the student's session);
+    left out: nbgrader's notice that a re-grade replaces the earlier autograded folder (this
+    module forces a re-grade)."""
+    expected = ("Removing existing assignment",)
+    with open(server["log"]) as log:
+        log.seek(server["formgrader_log_from"])
+        lines = log.read().splitlines()
+    assert any("Autograding" in line for line in lines)     # the buttons did run in this stretch
+    warned = [line for line in lines
+              if re.match(r"\[W [^\]]* ServerApp\]", line) and not any(e in line for e in expected)]
+    assert warned == [], "\n".join(warned)
