@@ -3,8 +3,12 @@
 The kit drives nbgrader through its Python API; see docs/design.md.
 """
 import os
+import warnings
+
+from sqlalchemy.exc import SAWarning
 
 from mlpkit.preprocessors import offline_math
+from mlpkit.preprocessors.validate_summary import use_in_nbgrader
 
 c = get_config()  # noqa: F821  (injected by traitlets)
 
@@ -109,8 +113,6 @@ c.GenerateAssignment.post_convert_hook = "mlpkit.preprocessors.bonus_extra_credi
 # line per failing check, instead of every failing cell's source and traceback. nbgrader builds
 # its Validator by name, so this points that name at the kit's subclass
 # (mlpkit/preprocessors/validate_summary.py); the students' config does the same (docs/jupyterhub/).
-from mlpkit.preprocessors.validate_summary import use_in_nbgrader  # noqa: E402
-
 use_in_nbgrader()
 
 
@@ -133,8 +135,4 @@ c.HTMLExporter.extra_template_basedirs = offline_math.template_basedirs()
 # rows are written all the same (nbgrader adds them right after); no one can act on it, so that
 # one message, and only it, is silenced for the processes that read this config (the CLI and the
 # formgrader's server).
-import warnings  # noqa: E402
-
-from sqlalchemy.exc import SAWarning  # noqa: E402
-
 warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", category=SAWarning)
